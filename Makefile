@@ -1,0 +1,55 @@
+# chokepoint: `make` builds, `make demo` replays the bundled border capture, `make test` runs
+# every test. Missing Debian packages are installed first (apt-get, as root).
+BUILD ?= build
+PY := /usr/bin/python3
+DEBS := dpdk libdpdk-dev libhyperscan-dev libbpf-dev libconfig-dev libcmocka-dev libpcap-dev \
+	meson ninja-build pkg-config gcc python3-scapy tcpdump
+CHOKEPOINT := $(BUILD)/dataplane/chokepoint
+CHOKECTL := $(BUILD)/ctrlplane/chokectl
+
+.PHONY: all deps build demo test test-unit test-rules test-replay test-corpus clean format
+
+all: build
+
+deps:
+	@missing=""; for p in $(DEBS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		if [ "$$(id -u)" != 0 ]; then echo "run as root to install:$$missing" >&2; exit 1; fi; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+demo: build
+	@mkdir -p $(BUILD)/demo
+	$(PY) tests/gen/border_demo.py $(BUILD)/demo/border.pcap
+	$(CHOKEPOINT) --replay $(BUILD)/demo/border.pcap --policy rules/border.conf \
+		--events rules/border.events.jsonl --out $(BUILD)/demo/out --workers 1
+
+test: build
+	@$(MAKE) --no-print-directory test-unit test-rules test-replay test-corpus
+
+test-unit:
+	meson test -C $(BUILD) --suite unit --print-errorlogs
+
+test-rules:
+	$(CHOKECTL) check rules/*.conf
+
+test-replay:
+	CHOKEPOINT=$(CHOKEPOINT) bash tests/replay/run.sh
+
+test-corpus:
+	CHOKEPOINT=$(CHOKEPOINT) bash tests/corpus/run.sh
+
+format:
+	clang-format -i common/*.[ch] dataplane/*.[ch] ctrlplane/*.[ch] tests/unit/*.c
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,41 @@
+/* Category patterns (SPEC §3) translated to Hyperscan expressions and compiled: one block-mode
+ * database per name field (sni, host, dns) and one streaming database for payload. Used by
+ * `chokectl check` (to reject what Hyperscan rejects, at the entry's line) and by whoever builds
+ * the policy the dataplane runs. */
+#ifndef CP_HS_PATTERNS_H
+#define CP_HS_PATTERNS_H
+
+#include <stddef.h>
+
+#include <hs.h>
+
+#include "diag.h"
+#include "policy.h"
+
+struct cp_hs_dbs {
+	hs_database_t *db[CP_FIELD_MAX];   /* NULL when the field has no entries */
+	unsigned *id_category[CP_FIELD_MAX]; /* Hyperscan match id -> category index */
+	unsigned n_ids[CP_FIELD_MAX];
+};
+
+/* Translate one name entry (sni/host/dns) into a Hyperscan expression and flags:
+ *  "example.com"  -> matches example.com and every subdomain on a label boundary, caseless, a
+ *                    trailing dot in the entry ignored (the subject name never ends in a dot);
+ *  "=example.com" -> exactly that name, caseless;
+ *  "/re/flags"    -> the regex as written, flags from "ismH..." per hs_patterns.c.
+ * Returns 0, or -1 with a one-line message in err (e.g. "bad domain name \"a..b\""). */
+int cp_hs_name_expr(const char *entry, char *expr, size_t exprlen, unsigned *flags, char *err,
+		    size_t errlen);
+
+/* Translate one payload entry: a plain string is a case-sensitive literal; "/re/flags" a regex
+ * with flags i, s, m. Same return convention. */
+int cp_hs_payload_expr(const char *entry, char *expr, size_t exprlen, unsigned *flags, char *err,
+		       size_t errlen);
+
+/* Compile every category of p. Each entry that fails is reported at its own line as
+ * "category \"NAME\": sni entry \"...\": <hyperscan message>" (all of them, not only the first).
+ * Returns 0 with out filled, or -1 (out left empty) when anything failed. */
+int cp_hs_compile(const struct cp_policy_src *p, struct cp_hs_dbs *out, struct cp_diag *diag);
+void cp_hs_free(struct cp_hs_dbs *dbs);
+
+#endif

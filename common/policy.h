@@ -1,0 +1,116 @@
+/* The policy as written (SPEC §3), validated. Loaded from libconfig by policy_load.c; compiled into
+ * address classes by policy_compile.c; into runtime tables by the dataplane. Immutable once loaded. */
+#ifndef CP_POLICY_H
+#define CP_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "diag.h"
+
+#define CP_NAME_MAX 64 /* names of rules, sets, categories, including the NUL */
+
+enum cp_action { CP_ACT_PASS = 0, CP_ACT_DROP = 1, CP_ACT_REJECT = 2 };
+
+enum cp_term_kind {
+	CP_TERM_ANY = 0,
+	CP_TERM_INSIDE,
+	CP_TERM_OUTSIDE,
+	CP_TERM_PREFIX, /* pfx */
+	CP_TERM_SET,    /* set: index into cp_policy_src.sets */
+};
+
+/* One address expression: any, inside, outside, an address/prefix or @set, maybe negated. */
+struct cp_addr_term {
+	enum cp_term_kind kind;
+	bool negate;
+	struct cp_prefix pfx;
+	unsigned set;
+};
+
+/* from/to: matches when any term matches. n == 0 means "any". */
+struct cp_addr_expr {
+	struct cp_addr_term *terms;
+	unsigned n;
+};
+
+struct cp_port_range {
+	uint16_t lo, hi; /* inclusive */
+};
+
+/* n == 0 means any port. */
+struct cp_port_list {
+	struct cp_port_range *r;
+	unsigned n;
+};
+
+#define CP_PROTO_ANY (-1)
+
+struct cp_rule {
+	char name[CP_NAME_MAX];
+	int line;
+	enum cp_action action;
+	struct cp_addr_expr from, to;
+	int proto; /* CP_PROTO_ANY or 0..255 (tcp 6, udp 17, icmp 1, icmp6 58) */
+	struct cp_port_list sport, dport;
+	unsigned *categories; /* indexes into cp_policy_src.categories; any of them */
+	unsigned n_categories;
+	bool grant;
+};
+
+/* A named set, resolved: its own prefixes plus those of every set it includes (transitively). */
+struct cp_set {
+	char name[CP_NAME_MAX];
+	int line;
+	struct cp_prefix *pfx;
+	unsigned n;
+};
+
+enum cp_field { CP_FIELD_SNI = 0, CP_FIELD_HOST, CP_FIELD_DNS, CP_FIELD_PAYLOAD, CP_FIELD_MAX };
+
+/* One entry of a category list, as written ("social.example", "=x.example", "/re/i"). */
+struct cp_pattern {
+	char *text;
+	int line;
+};
+
+struct cp_category {
+	char name[CP_NAME_MAX];
+	int line;
+	struct cp_pattern *pat[CP_FIELD_MAX];
+	unsigned n_pat[CP_FIELD_MAX];
+};
+
+enum cp_frag_mode { CP_FRAG_DROP = 0, CP_FRAG_REASSEMBLE = 1 };
+
+struct cp_settings {
+	uint32_t inspect_bytes; /* default 4096 */
+	uint32_t flow_timeout;  /* seconds, default 120 */
+	enum cp_frag_mode fragments;
+	bool non_ip_pass; /* default true */
+	bool monitor;     /* default false */
+};
+
+struct cp_policy_src {
+	char *file; /* path as given */
+	struct cp_prefix *inside;
+	unsigned n_inside;
+	struct cp_set *sets;
+	unsigned n_sets;
+	struct cp_category *categories;
+	unsigned n_categories;
+	struct cp_rule *rules;
+	unsigned n_rules;
+	struct cp_settings settings;
+};
+
+/* Load and validate a policy file. Every problem goes to diag as FILE:LINE (loading goes on after
+ * the first one). Returns the policy when diag holds no error, else NULL. Category patterns are
+ * compiled with Hyperscan to validate them. Shadowed-rule warnings are added too. */
+struct cp_policy_src *cp_policy_load(const char *path, struct cp_diag *diag);
+void cp_policy_free(struct cp_policy_src *p);
+
+int cp_rule_find(const struct cp_policy_src *p, const char *name);
+
+#endif

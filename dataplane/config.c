@@ -1,0 +1,2 @@
+/* to be written */
+typedef int cp_stub_config;

@@ -1,0 +1,92 @@
+/* The dataplane's shared context: ports, workers, the published view, the RCU state. Written by
+ * the main lcore before workers start, or through the RCU-published view after that. */
+#ifndef CP_DP_H
+#define CP_DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include "counters.h"
+#include "flow.h"
+#include "view.h"
+
+#define CP_BURST 32
+#define CP_MAX_WORKERS 64
+
+enum cp_role { CP_ROLE_INSIDE = 0, CP_ROLE_UPLINK = 1 };
+
+struct cp_port {
+	char name[32];
+	char device[256];
+	uint16_t port_id;
+	uint8_t role;  /* enum cp_role */
+	uint8_t index; /* position in cp_dp.ports */
+};
+
+/* Replay: what a worker tells the collector about each packet (an mbuf dynamic field). */
+struct cp_meta {
+	uint64_t ts_ns;   /* capture timestamp */
+	uint32_t n;       /* 1-based input position */
+	uint16_t rule;    /* CP_NO_RULE for none */
+	uint8_t verdict;  /* enum cp_verdict */
+	uint8_t reason;   /* enum cp_reason */
+	uint8_t inject;   /* 1: a frame the appliance made for packet n */
+	uint8_t in_port;  /* port index the packet entered on */
+	uint8_t forwarded; /* 1: the frame left the appliance (monitor mode forwards drops) */
+	uint8_t pad;
+};
+
+struct rte_mbuf;
+struct rte_mempool;
+struct rte_rcu_qsbr;
+struct rte_ring;
+struct cp_dp;
+
+struct cp_worker {
+	struct cp_flow_table ft;
+	struct cp_wcounters c;
+	struct cp_dp *dp;
+	struct rte_ring *record; /* replay: every packet and injected frame goes here, in order */
+	unsigned id;
+	unsigned loops;
+	uint64_t last_now; /* latest time seen (virtual in replay) */
+} __rte_cache_aligned;
+
+struct cp_dp {
+	struct cp_view *view; /* RCU-published; read once per burst */
+	struct cp_port ports[CP_MAX_PORTS];
+	unsigned n_ports;
+	uint16_t rx_port_id[CP_MAX_PORTS]; /* what workers poll: the ports live, one ring in replay */
+	unsigned n_rx;
+	unsigned n_workers;
+	struct cp_worker *workers;
+	struct rte_rcu_qsbr *qsv;
+	struct rte_mempool *pool;
+	volatile bool quit;
+	bool replay;    /* virtual time from the rx timestamp; results to worker->record */
+	int meta_off;   /* replay: struct cp_meta dynfield offset */
+	uint64_t tsc_hz;
+};
+
+static inline struct cp_meta *cp_meta(const struct cp_dp *dp, struct rte_mbuf *m)
+{
+	return (struct cp_meta *)((char *)m + dp->meta_off);
+}
+
+static inline uint64_t cp_rx_ts(const struct cp_dp *dp, struct rte_mbuf *m)
+{
+	return ((const struct cp_meta *)((const char *)m + dp->meta_off))->ts_ns;
+}
+
+/* Nanoseconds of the live clock. */
+uint64_t cp_clock_ns(const struct cp_dp *dp);
+
+/* The worker lcore loop (l3fwd style): rx burst per port -> parse -> flow -> classify -> act. */
+int cp_worker_main(void *arg);
+
+/* Process one burst that arrived on port index in_port (exposed for tests and benchmarks). */
+void cp_worker_burst(struct cp_worker *wk, unsigned in_port, struct rte_mbuf **pkts, unsigned n);
+
+#endif

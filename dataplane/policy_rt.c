@@ -1,0 +1,180 @@
+/* Building and freeing the runtime policy object (see policy_rt.h). Control path only. */
+#include "policy_rt.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_fib.h>
+#include <rte_fib6.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+
+static uint32_t be32(const uint8_t *a)
+{
+	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+}
+
+static int build_inside4(struct cp_rt_policy *p, char *err, size_t errlen)
+{
+	const struct cp_policy_src *s = p->src;
+	uint64_t hosts = 0;
+
+	p->in4 = calloc(s->n_inside + 1, sizeof(*p->in4));
+	if (p->in4 == NULL)
+		return -1;
+	for (unsigned i = 0; i < s->n_inside; i++) {
+		const struct cp_prefix *pf = &s->inside[i];
+		if (pf->family != 4)
+			continue;
+		/* A prefix inside another inside prefix adds no host. */
+		bool nested = false;
+		for (unsigned j = 0; j < s->n_inside && !nested; j++)
+			nested = j != i && cp_prefix_contains(&s->inside[j], pf) &&
+				 (s->inside[j].len < pf->len || j < i);
+		if (nested)
+			continue;
+		struct cp_inside4 *in = &p->in4[p->n_in4++];
+		in->mask = pf->len == 0 ? 0 : ~0u << (32 - pf->len);
+		in->net = be32(pf->a) & in->mask;
+		in->base = (uint32_t)hosts;
+		hosts += (uint64_t)1 << (32 - pf->len);
+		if (hosts > CP_MAX_INSIDE_HOSTS4) {
+			snprintf(err, errlen, "inside IPv4 space holds more than %u hosts",
+				 CP_MAX_INSIDE_HOSTS4);
+			return -1;
+		}
+	}
+	p->n_hosts4 = (uint32_t)hosts;
+	return 0;
+}
+
+static int build_fibs(struct cp_rt_policy *p, char *err, size_t errlen)
+{
+	unsigned n4 = 0, n6 = 0, long4 = 0;
+	uint32_t root4 = 0, root6 = 0;
+	char name[32];
+
+	for (unsigned i = 0; i < p->space.n_cls; i++) {
+		const struct cp_addr_class *c = &p->space.cls[i];
+		if (c->pfx.family == 4) {
+			n4++;
+			long4 += c->pfx.len > 24;
+			if (c->pfx.len == 0)
+				root4 = c->leaf;
+		} else {
+			n6++;
+			if (c->pfx.len == 0)
+				root6 = c->leaf;
+		}
+	}
+	struct rte_fib_conf c4 = {
+		.type = RTE_FIB_DIR24_8,
+		.default_nh = root4,
+		.max_routes = (int)n4 + 1,
+		.dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_4B, .num_tbl8 = long4 + 16},
+	};
+	snprintf(name, sizeof(name), "cpfib4_%u", p->gen);
+	p->fib4 = rte_fib_create(name, SOCKET_ID_ANY, &c4);
+	struct rte_fib6_conf c6 = {
+		.type = RTE_FIB6_TRIE,
+		.default_nh = root6,
+		.max_routes = (int)n6 + 1,
+		.trie = {.nh_sz = RTE_FIB6_TRIE_4B, .num_tbl8 = n6 * 14 + 16},
+	};
+	snprintf(name, sizeof(name), "cpfib6_%u", p->gen);
+	p->fib6 = rte_fib6_create(name, SOCKET_ID_ANY, &c6);
+	if (p->fib4 == NULL || p->fib6 == NULL) {
+		snprintf(err, errlen, "cannot create the prefix tables (%s): out of DPDK memory?",
+			 rte_strerror(rte_errno));
+		return -1;
+	}
+	for (unsigned i = 0; i < p->space.n_cls; i++) {
+		const struct cp_addr_class *c = &p->space.cls[i];
+		int rc;
+		if (c->pfx.len == 0)
+			continue;
+		if (c->pfx.family == 4)
+			rc = rte_fib_add(p->fib4, be32(c->pfx.a), c->pfx.len, c->leaf);
+		else
+			rc = rte_fib6_add(p->fib6, c->pfx.a, c->pfx.len, c->leaf);
+		if (rc != 0) {
+			char b[CP_PREFIX_STRLEN];
+			snprintf(err, errlen, "cannot add %s to the prefix table: %s",
+				 cp_prefix_format(&c->pfx, b, sizeof(b)), strerror(-rc));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct cp_rt_policy *cp_rt_policy_build(struct cp_policy_src *src, uint32_t gen,
+					unsigned n_workers, char *err, size_t errlen)
+{
+	struct cp_rt_policy *p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		goto oom;
+	p->gen = gen;
+	p->src = src;
+	p->n_rules = src->n_rules;
+	p->n_workers = n_workers;
+	p->flow_timeout_ns = (uint64_t)src->settings.flow_timeout * 1000000000ull;
+	p->rules = calloc(src->n_rules, sizeof(*p->rules));
+	p->rule_ctr = rte_zmalloc("cp_rule_ctr",
+				  (size_t)n_workers * src->n_rules * 2 * sizeof(uint64_t) + 64, 64);
+	if (p->rules == NULL || p->rule_ctr == NULL)
+		goto oom;
+	for (unsigned r = 0; r < src->n_rules; r++) {
+		const struct cp_rule *s = &src->rules[r];
+		struct cp_rt_rule *d = &p->rules[r];
+		d->src = s;
+		d->proto = (int16_t)s->proto;
+		d->action = (uint8_t)s->action;
+		d->grant = s->grant;
+		d->has_category = s->n_categories > 0;
+		d->has_ports = s->sport.n > 0 || s->dport.n > 0;
+	}
+	if (cp_space_build(src, &p->space) != 0)
+		goto oom;
+	if (build_inside4(p, err, errlen) != 0 || build_fibs(p, err, errlen) != 0)
+		goto fail;
+	return p;
+oom:
+	snprintf(err, errlen, "out of memory while building the policy");
+fail:
+	if (p != NULL) {
+		p->src = NULL; /* the caller keeps it on failure */
+		cp_rt_policy_free(p);
+	}
+	return NULL;
+}
+
+void cp_rt_policy_free(struct cp_rt_policy *p)
+{
+	if (p == NULL)
+		return;
+	if (p->fib4 != NULL)
+		rte_fib_free(p->fib4);
+	if (p->fib6 != NULL)
+		rte_fib6_free(p->fib6);
+	cp_space_free(&p->space);
+	free(p->in4);
+	free(p->rules);
+	rte_free(p->rule_ctr);
+	cp_policy_free(p->src);
+	free(p);
+}
+
+const struct cp_leaf *cp_rt_leaf(const struct cp_rt_policy *p, uint8_t family, const uint8_t *a)
+{
+	uint64_t nh = 0;
+	if (family == 4) {
+		uint32_t ip = be32(a);
+		rte_fib_lookup_bulk(p->fib4, &ip, &nh, 1);
+	} else {
+		uint8_t ip[1][16];
+		memcpy(ip[0], a, 16);
+		rte_fib6_lookup_bulk(p->fib6, ip, &nh, 1);
+	}
+	return &p->space.leaves[nh < p->space.n_leaves ? nh : 0];
+}

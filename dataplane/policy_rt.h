@@ -1,0 +1,72 @@
+/* The policy the workers run: one immutable object, built off the hot path from a loaded policy
+ * and swapped in with RCU. Address classes live in rte_fib/rte_fib6 (leaf = index of the two rule
+ * bitmaps); the inside IPv4 space is laid out for direct indexing (host -> grant slot). */
+#ifndef CP_POLICY_RT_H
+#define CP_POLICY_RT_H
+
+#include <stdint.h>
+
+#include "policy.h"
+#include "policy_compile.h"
+
+struct rte_fib;
+struct rte_fib6;
+
+struct cp_rt_rule {
+	const struct cp_rule *src; /* name, ports, categories */
+	int16_t proto;             /* CP_PROTO_ANY or a number */
+	uint8_t action;            /* enum cp_action */
+	uint8_t grant;
+	uint8_t has_category;
+	uint8_t has_ports;
+};
+
+struct cp_inside4 {
+	uint32_t net, mask; /* host order */
+	uint32_t base;      /* first host slot */
+};
+
+/* The inside space may hold this many IPv4 hosts at most (the direct grant table). */
+#define CP_MAX_INSIDE_HOSTS4 (1u << 22)
+
+struct cp_rt_policy {
+	uint32_t gen;
+	struct cp_policy_src *src; /* owned */
+	uint64_t flow_timeout_ns;
+	unsigned n_rules;
+	struct cp_rt_rule *rules;
+	struct cp_space space;
+	struct rte_fib *fib4;
+	struct rte_fib6 *fib6;
+	struct cp_inside4 *in4;
+	unsigned n_in4;
+	uint32_t n_hosts4;
+	unsigned n_workers;
+	uint64_t *rule_ctr; /* [worker][rule][0 packets, 1 bytes], each worker writes its own */
+	unsigned refs;      /* views referring to it (control side only) */
+};
+
+/* Build; takes ownership of src when it succeeds. Returns NULL with a message in err. */
+struct cp_rt_policy *cp_rt_policy_build(struct cp_policy_src *src, uint32_t gen,
+					unsigned n_workers, char *err, size_t errlen);
+void cp_rt_policy_free(struct cp_rt_policy *p);
+
+/* Leaf of an address (family 4 or 6). */
+const struct cp_leaf *cp_rt_leaf(const struct cp_rt_policy *p, uint8_t family, const uint8_t *a);
+
+/* Direct slot of an inside IPv4 host, or -1 when the address is not inside. */
+static inline int64_t cp_rt_host4(const struct cp_rt_policy *p, const uint8_t *a)
+{
+	uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+	for (unsigned i = 0; i < p->n_in4; i++)
+		if ((x & p->in4[i].mask) == p->in4[i].net)
+			return (int64_t)p->in4[i].base + (x - p->in4[i].net);
+	return -1;
+}
+
+static inline uint64_t *cp_rt_rule_ctr(const struct cp_rt_policy *p, unsigned worker)
+{
+	return p->rule_ctr + (size_t)worker * p->n_rules * 2;
+}
+
+#endif

@@ -1,0 +1,531 @@
+/* Replay mode (see replay.h). The main lcore is dispatcher and collector at once: it reads the
+ * net_pcap port, applies events with every worker drained, hands each packet to the worker its
+ * flow hashes to, and writes results back in input order. A worker's record ring holds, per
+ * packet, the frames injected for it and then the packet itself, so the collector always knows
+ * from which ring the next result comes. */
+#include "replay.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_cycles.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_hash_crc.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "control.h"
+#include "counters_out.h"
+#include "dp.h"
+#include "events.h"
+#include "json_out.h"
+#include "pcap_out.h"
+
+#define WINDOW 2048       /* packets in flight between dispatch and collection */
+#define RING_SIZE 8192    /* > WINDOW * 3: a packet and its two injected frames */
+#define POOL_MBUFS 16383
+
+struct replay {
+	const struct cp_replay_opts *o;
+	struct cp_dp dp;
+	struct cp_ctl ctl;
+	struct cp_event *ev;
+	unsigned n_ev, next_ev;
+	uint64_t total, t0, t_last;
+	uint16_t pcap_port;
+	pcap_t *stamps; /* the same capture read alongside net_pcap, for its timestamps */
+	struct rte_ring *rx[CP_MAX_WORKERS];
+	struct rte_mempool *big; /* linearised copies of multi-segment frames */
+	uint8_t owner[WINDOW];
+	uint64_t next_n, collected;
+	FILE *verdicts;
+	struct cp_pcap_out pass, drop, inject;
+	int io_error;
+};
+
+int cp_replay_precheck(const struct cp_replay_opts *o)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	pcap_t *p = pcap_open_offline(o->in, eb);
+	if (p == NULL) {
+		fprintf(stderr, "chokepoint: %s: cannot read capture: %s\n", o->in, eb);
+		return -1;
+	}
+	int dlt = pcap_datalink(p);
+	pcap_close(p);
+	if (dlt != DLT_EN10MB) {
+		const char *name = pcap_datalink_val_to_name(dlt);
+		fprintf(stderr, "chokepoint: %s: not an Ethernet capture (link type %d%s%s)\n", o->in,
+			dlt, name ? ", " : "", name ? name : "");
+		return -1;
+	}
+	if (strpbrk(o->in, ",=") != NULL) {
+		fprintf(stderr, "chokepoint: %s: a capture path may not contain ',' or '='\n", o->in);
+		return -1;
+	}
+	return 0;
+}
+
+/* Count what libpcap can read, and the first timestamp. */
+static uint64_t ts_ns(const struct pcap_pkthdr *h)
+{
+	/* Opened with nanosecond precision: tv_usec holds nanoseconds. */
+	return (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec;
+}
+
+static int scan_capture(struct replay *r)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	pcap_t *p = pcap_open_offline_with_tstamp_precision(r->o->in, PCAP_TSTAMP_PRECISION_NANO, eb);
+	int rc;
+	if (p == NULL)
+		return -1;
+	r->stamps = pcap_open_offline_with_tstamp_precision(r->o->in, PCAP_TSTAMP_PRECISION_NANO, eb);
+	if (r->stamps == NULL) {
+		pcap_close(p);
+		return -1;
+	}
+	while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
+		if (r->total == 0)
+			r->t0 = ts_ns(h);
+		r->total++;
+	}
+	if (rc == -1)
+		fprintf(stderr, "chokepoint: %s: capture ends early after %lu packets: %s\n", r->o->in,
+			(unsigned long)r->total, pcap_geterr(p));
+	pcap_close(p);
+	return 0;
+}
+
+static int setup_pcap_port(struct replay *r)
+{
+	char args[PATH_MAX + 16];
+	struct rte_eth_conf conf = {0};
+	snprintf(args, sizeof(args), "rx_pcap=%s", r->o->in);
+	if (rte_vdev_init("net_pcap_replay", args) != 0 ||
+	    rte_eth_dev_get_port_by_name("net_pcap_replay", &r->pcap_port) != 0)
+		return -1;
+	if (rte_eth_dev_configure(r->pcap_port, 1, 1, &conf) != 0 ||
+	    rte_eth_rx_queue_setup(r->pcap_port, 0, 512, SOCKET_ID_ANY, NULL, r->dp.pool) != 0 ||
+	    rte_eth_tx_queue_setup(r->pcap_port, 0, 512, SOCKET_ID_ANY, NULL) != 0 ||
+	    rte_eth_dev_start(r->pcap_port) != 0)
+		return -1;
+	return 0;
+}
+
+/* The ports the workers see: the inside port and the first uplink are logical; what they poll is
+ * one net_ring port with a queue per worker, each packet tagged with the port it entered on, so
+ * that a worker sees its packets in capture order whatever their direction. */
+static int setup_ring_port(struct replay *r)
+{
+	static const char *const names[2] = {"inside", "uplink"};
+	unsigned nw = r->dp.n_workers;
+	struct rte_ring *tx[CP_MAX_WORKERS];
+	struct rte_eth_conf conf = {0};
+	char name[64];
+
+	for (unsigned w = 0; w < nw; w++) {
+		snprintf(name, sizeof(name), "cp_rx_%u", w);
+		r->rx[w] = rte_ring_create(name, RING_SIZE, SOCKET_ID_ANY,
+					   RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "cp_tx_%u", w);
+		tx[w] = rte_ring_create(name, 64, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (r->rx[w] == NULL || tx[w] == NULL)
+			return -1;
+	}
+	int id = rte_eth_from_rings("cp_replay", r->rx, nw, tx, nw, (unsigned)SOCKET_ID_ANY);
+	if (id < 0 || rte_eth_dev_configure((uint16_t)id, (uint16_t)nw, (uint16_t)nw, &conf) != 0)
+		return -1;
+	for (unsigned w = 0; w < nw; w++)
+		if (rte_eth_rx_queue_setup((uint16_t)id, (uint16_t)w, RING_SIZE, SOCKET_ID_ANY, NULL,
+					   r->dp.pool) != 0 ||
+		    rte_eth_tx_queue_setup((uint16_t)id, (uint16_t)w, 64, SOCKET_ID_ANY, NULL) != 0)
+			return -1;
+	if (rte_eth_dev_start((uint16_t)id) != 0)
+		return -1;
+	for (unsigned p = 0; p < 2; p++) {
+		struct cp_port *cp = &r->dp.ports[p];
+		snprintf(cp->name, sizeof(cp->name), "%s", names[p]);
+		snprintf(cp->device, sizeof(cp->device), "cp_replay");
+		cp->port_id = (uint16_t)id;
+		cp->role = p == 0 ? CP_ROLE_INSIDE : CP_ROLE_UPLINK;
+		cp->index = (uint8_t)p;
+	}
+	r->dp.n_ports = 2;
+	r->dp.rx_port_id[0] = (uint16_t)id;
+	r->dp.n_rx = 1;
+	return 0;
+}
+
+static int setup_workers(struct replay *r)
+{
+	struct cp_dp *dp = &r->dp;
+	unsigned nw = dp->n_workers;
+	uint32_t per = r->o->flows / nw;
+	size_t sz = rte_rcu_qsbr_get_memsize(nw);
+
+	dp->qsv = rte_zmalloc("cp_qsv", sz, RTE_CACHE_LINE_SIZE);
+	dp->workers = rte_zmalloc("cp_workers", nw * sizeof(struct cp_worker), RTE_CACHE_LINE_SIZE);
+	if (dp->qsv == NULL || dp->workers == NULL || rte_rcu_qsbr_init(dp->qsv, nw) != 0)
+		return -1;
+	for (unsigned w = 0; w < nw; w++) {
+		struct cp_worker *wk = &dp->workers[w];
+		char name[32];
+		wk->dp = dp;
+		wk->id = w;
+		snprintf(name, sizeof(name), "cp_flows%u", w);
+		if (cp_flow_table_init(&wk->ft, name, per, SOCKET_ID_ANY) != 0)
+			return -1;
+		snprintf(name, sizeof(name), "cp_rec%u", w);
+		wk->record = rte_ring_create(name, RING_SIZE, SOCKET_ID_ANY,
+					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (wk->record == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+static int open_outputs(struct replay *r)
+{
+	char path[PATH_MAX];
+	const char *dir = r->o->out;
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return -1;
+	snprintf(path, sizeof(path), "%s/verdicts.jsonl", dir);
+	r->verdicts = fopen(path, "w");
+	if (r->verdicts == NULL)
+		return -1;
+	static const char *const files[3] = {"pass.pcap", "drop.pcap", "inject.pcap"};
+	struct cp_pcap_out *outs[3] = {&r->pass, &r->drop, &r->inject};
+	for (unsigned i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (cp_pcap_open(outs[i], path) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void write_verdict(struct replay *r, const struct cp_meta *m)
+{
+	const struct cp_rt_policy *pol = r->ctl.pol;
+	const char *rule = m->rule != CP_NO_RULE && pol != NULL && m->rule < pol->n_rules
+				   ? pol->src->rules[m->rule].name
+				   : NULL;
+	const char *reason = cp_reason_verdict((enum cp_reason)m->reason);
+	FILE *f = r->verdicts;
+	fprintf(f, "{\"n\": %u, \"verdict\": \"%s\", \"rule\": ", m->n,
+		cp_verdict_name((enum cp_verdict)m->verdict));
+	cp_json_str(f, rule);
+	fputs(", \"category\": null, \"reason\": ", f);
+	cp_json_str(f, reason);
+	if (reason != NULL && strcmp(reason, "malformed") == 0) {
+		fputs(", \"detail\": ", f);
+		cp_json_str(f, cp_reason_name((enum cp_reason)m->reason));
+	}
+	fputs("}\n", f);
+}
+
+/* Collect results in order until nothing more is ready (or, with drain, until none in flight). */
+static void collect(struct replay *r, bool drain)
+{
+	while (r->collected < r->next_n) {
+		struct rte_ring *ring = r->dp.workers[r->owner[r->collected % WINDOW]].record;
+		struct rte_mbuf *m;
+		if (rte_ring_sc_dequeue(ring, (void **)&m) != 0) {
+			if (!drain)
+				return;
+			rte_pause();
+			continue;
+		}
+		const struct cp_meta *meta = cp_meta(&r->dp, m);
+		uint64_t ts = cp_rx_ts(&r->dp, m);
+		if (meta->inject) {
+			r->io_error |= cp_pcap_write_mbuf(&r->inject, ts, m);
+		} else {
+			write_verdict(r, meta);
+			r->io_error |= cp_pcap_write_mbuf(meta->forwarded ? &r->pass : &r->drop, ts, m);
+			r->collected++;
+		}
+		rte_pktmbuf_free(m);
+	}
+}
+
+static int apply_event(struct replay *r, const struct cp_event *e)
+{
+	char err[256] = "";
+	uint64_t now = r->t0 + e->at_ns;
+	int rc = 0;
+	struct cp_diag d;
+	switch (e->kind) {
+	case CP_EV_GRANT:
+		rc = cp_ctl_grant(&r->ctl, &e->host, now, e->for_ns, e->renew_ns, err, sizeof(err));
+		break;
+	case CP_EV_RENEW:
+		rc = cp_ctl_renew(&r->ctl, &e->host, now, err, sizeof(err));
+		break;
+	case CP_EV_REVOKE:
+		rc = cp_ctl_revoke(&r->ctl, &e->host, now, err, sizeof(err));
+		break;
+	case CP_EV_SHUTOFF:
+	case CP_EV_RESTORE:
+		rc = cp_ctl_shutoff(&r->ctl, e->kind == CP_EV_SHUTOFF, err, sizeof(err));
+		break;
+	case CP_EV_POLICY: {
+		cp_diag_init(&d);
+		struct cp_policy_src *p = cp_policy_load(e->file, &d);
+		cp_diag_print(&d, stderr);
+		cp_diag_free(&d);
+		if (p == NULL) {
+			snprintf(err, sizeof(err), "policy %s refused, the running one is kept",
+				 e->file);
+			rc = -1;
+		} else if (cp_ctl_set_policy(&r->ctl, p, err, sizeof(err)) != 0) {
+			cp_policy_free(p);
+			rc = -1;
+		}
+		break;
+	}
+	}
+	/* A refused event is reported and replay goes on, as a live control plane would. */
+	if (rc != 0)
+		fprintf(stderr, "chokepoint: %s:%d: event not applied: %s\n", r->o->events, e->line,
+			err);
+	return rc;
+}
+
+static struct rte_mbuf *linearize(struct replay *r, struct rte_mbuf *m)
+{
+	struct rte_mbuf *c = rte_pktmbuf_alloc(r->big);
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	if (c == NULL)
+		return m;
+	if (len > rte_pktmbuf_tailroom(c))
+		len = rte_pktmbuf_tailroom(c);
+	char *dst = rte_pktmbuf_append(c, (uint16_t)len);
+	const void *src = rte_pktmbuf_read(m, 0, len, dst);
+	if (src != dst)
+		memcpy(dst, src, len);
+	rte_pktmbuf_free(m);
+	return c;
+}
+
+/* Which port and which worker a packet goes to. */
+static void route(struct replay *r, struct rte_mbuf *m, unsigned *port, unsigned *worker)
+{
+	struct cp_pkt p;
+	enum cp_reason pr = cp_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
+				     &p);
+	*port = 1;
+	*worker = 0;
+	if (pr != CP_R_NONE)
+		return;
+	const struct cp_rt_policy *pol = r->ctl.pol;
+	if (pol != NULL && cp_rt_leaf(pol, p.l3, p.src)->inside)
+		*port = 0;
+	struct cp_flow_key k;
+	bool fa;
+	cp_flow_key_make(&p, &k, &fa);
+	*worker = rte_hash_crc(&k, sizeof(k), 0x5eed) % r->dp.n_workers;
+}
+
+static int dispatch(struct replay *r)
+{
+	struct rte_mbuf *pkts[CP_BURST];
+	while (r->next_n <= r->total) {
+		unsigned room = WINDOW - (unsigned)(r->next_n - r->collected);
+		if (room == 0) {
+			collect(r, false);
+			continue;
+		}
+		uint16_t nb = rte_eth_rx_burst(r->pcap_port, 0, pkts, room < CP_BURST ? room : CP_BURST);
+		if (nb == 0)
+			break; /* libpcap read fewer than it did before: stop here */
+		for (uint16_t i = 0; i < nb; i++) {
+			struct rte_mbuf *m = pkts[i];
+			struct pcap_pkthdr *h;
+			const u_char *data;
+			uint64_t ts = pcap_next_ex(r->stamps, &h, &data) == 1 ? ts_ns(h) : r->t_last;
+			uint64_t rel = ts > r->t0 ? ts - r->t0 : 0;
+			while (r->next_ev < r->n_ev && r->ev[r->next_ev].at_ns <= rel) {
+				collect(r, true);
+				apply_event(r, &r->ev[r->next_ev++]);
+			}
+			if (m->nb_segs > 1)
+				m = linearize(r, m);
+			unsigned port, w;
+			route(r, m, &port, &w);
+			struct cp_meta *meta = cp_meta(&r->dp, m);
+			memset(meta, 0, sizeof(*meta));
+			meta->n = (uint32_t)r->next_n;
+			meta->ts_ns = ts;
+			meta->in_port = (uint8_t)port;
+			r->owner[r->next_n % WINDOW] = (uint8_t)w;
+			r->next_n++;
+			if (ts > r->t_last)
+				r->t_last = ts;
+			while (rte_ring_sp_enqueue(r->rx[w], m) != 0)
+				collect(r, false);
+		}
+		collect(r, false);
+	}
+	collect(r, true);
+	return r->next_n - 1 == r->total ? 0 : -1;
+}
+
+static void final_sweep(struct replay *r)
+{
+	uint64_t timeout = r->ctl.pol != NULL ? r->ctl.pol->flow_timeout_ns : 0;
+	for (unsigned w = 0; w < r->dp.n_workers; w++) {
+		struct cp_worker *wk = &r->dp.workers[w];
+		wk->ft.sweep = 0;
+		wk->c.flows_evicted += cp_flow_sweep(&wk->ft, r->t_last, timeout, wk->ft.cap);
+	}
+}
+
+static int setup(struct replay *r, char *err, size_t errlen)
+{
+	struct cp_dp *dp = &r->dp;
+	static const struct rte_mbuf_dynfield meta_desc = {
+		.name = "chokepoint_meta",
+		.size = sizeof(struct cp_meta),
+		.align = __alignof__(struct cp_meta),
+	};
+	dp->replay = true;
+	dp->tsc_hz = rte_get_tsc_hz();
+	dp->n_workers = r->o->workers;
+	dp->meta_off = rte_mbuf_dynfield_register(&meta_desc);
+	if (dp->meta_off < 0) {
+		snprintf(err, errlen, "cannot register mbuf fields");
+		return -1;
+	}
+	dp->pool = rte_pktmbuf_pool_create("cp_pool", POOL_MBUFS, 256, 0,
+					   RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	r->big = rte_pktmbuf_pool_create("cp_big", 63, 0, 0, UINT16_MAX, SOCKET_ID_ANY);
+	if (dp->pool == NULL || r->big == NULL) {
+		snprintf(err, errlen, "cannot create mbuf pools: %s", rte_strerror(rte_errno));
+		return -1;
+	}
+	if (setup_pcap_port(r) != 0) {
+		snprintf(err, errlen, "%s: cannot open a net_pcap port on it", r->o->in);
+		return -1;
+	}
+	if (setup_ring_port(r) != 0 || setup_workers(r) != 0) {
+		snprintf(err, errlen, "cannot create the replay ports and workers");
+		return -1;
+	}
+	if (cp_ctl_init(&r->ctl, dp, err, errlen) != 0)
+		return -1;
+	if (open_outputs(r) != 0) {
+		snprintf(err, errlen, "%s: cannot write outputs: %s", r->o->out, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int load_inputs(struct replay *r)
+{
+	struct cp_diag d;
+	int rc = 0;
+	cp_diag_init(&d);
+	struct cp_policy_src *p = cp_policy_load(r->o->policy, &d);
+	if (p != NULL && r->o->events != NULL &&
+	    cp_events_load(r->o->events, &r->ev, &r->n_ev, &d) != 0)
+		rc = -1;
+	cp_diag_print(&d, stderr);
+	cp_diag_free(&d);
+	if (p == NULL || rc != 0) {
+		cp_policy_free(p);
+		return -1;
+	}
+	char err[256];
+	if (cp_ctl_set_policy(&r->ctl, p, err, sizeof(err)) != 0) {
+		fprintf(stderr, "chokepoint: %s: %s\n", r->o->policy, err);
+		cp_policy_free(p);
+		return -1;
+	}
+	return 0;
+}
+
+static int run_workers(struct replay *r)
+{
+	unsigned w = 0, lcore;
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		if (w == r->dp.n_workers)
+			break;
+		if (rte_eal_remote_launch(cp_worker_main, &r->dp.workers[w], lcore) != 0)
+			return -1;
+		w++;
+	}
+	if (w < r->dp.n_workers) {
+		fprintf(stderr, "chokepoint: only %u worker lcores for %u workers\n", w,
+			r->dp.n_workers);
+		r->dp.quit = true;
+		rte_eal_mp_wait_lcore();
+		return -1;
+	}
+	int rc = dispatch(r);
+	r->dp.quit = true;
+	rte_eal_mp_wait_lcore();
+	return rc;
+}
+
+int cp_replay_run(const struct cp_replay_opts *o)
+{
+	struct replay *r = calloc(1, sizeof(*r));
+	char err[512] = "";
+	int status = 1;
+
+	if (r == NULL)
+		return 1;
+	r->o = o;
+	r->next_n = 1;
+	r->collected = 1;
+	if (scan_capture(r) != 0) {
+		fprintf(stderr, "chokepoint: %s: cannot read capture\n", o->in);
+		goto out;
+	}
+	if (setup(r, err, sizeof(err)) != 0) {
+		fprintf(stderr, "chokepoint: %s\n", err);
+		goto out;
+	}
+	if (load_inputs(r) != 0)
+		goto out;
+	if (run_workers(r) != 0) {
+		fprintf(stderr, "chokepoint: %s: read %lu of %lu packets\n", o->in,
+			(unsigned long)(r->next_n - 1), (unsigned long)r->total);
+		goto out;
+	}
+	final_sweep(r);
+	if (cp_counters_write_file(&r->dp, &r->ctl, r->t_last, o->out) != 0 || r->io_error) {
+		fprintf(stderr, "chokepoint: %s: cannot write outputs\n", o->out);
+		goto out;
+	}
+	if (!o->quiet)
+		cp_counters_summary(stdout, &r->dp, &r->ctl, r->t_last, o->in, o->out);
+	status = 0;
+out:
+	if (r->verdicts != NULL && fclose(r->verdicts) != 0)
+		status = 1;
+	if (cp_pcap_close(&r->pass) || cp_pcap_close(&r->drop) || cp_pcap_close(&r->inject))
+		status = 1;
+	cp_events_free(r->ev, r->n_ev);
+	if (r->stamps != NULL)
+		pcap_close(r->stamps);
+	free(r);
+	return status;
+}

@@ -1,0 +1,398 @@
+/* The worker: run-to-completion over bursts. Per burst: read the view once, parse and prefetch,
+ * look the flows up in bulk, decide (cached verdict or classification), act (forward, drop,
+ * inject), count. No locks, no allocation but mbufs, no syscalls, no logging. */
+#include "dp.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "inject.h"
+
+#define SWEEP_EVERY 64 /* loops between two sweeps */
+#define SWEEP_SCAN 64  /* flow slots looked at per sweep */
+
+uint64_t cp_clock_ns(const struct cp_dp *dp)
+{
+	return (uint64_t)((__uint128_t)rte_rdtsc() * 1000000000u / dp->tsc_hz);
+}
+
+struct decision {
+	uint16_t rule;
+	uint8_t verdict;
+	uint8_t reason;
+	uint32_t grant_slot;
+};
+
+static inline bool ports_match(const struct cp_port_list *l, uint16_t port)
+{
+	for (unsigned i = 0; i < l->n; i++)
+		if (l->r[i].lo <= port && port <= l->r[i].hi)
+			return true;
+	return l->n == 0;
+}
+
+static inline bool grant_live(const struct cp_view *v, uint32_t slot, uint64_t now)
+{
+	return slot != CP_NO_SLOT && now < v->gr.deadline[slot];
+}
+
+/* First-match evaluation of a flow: initiator (ia, ip) towards responder (ra, rp). The candidate
+ * rules are the AND of the two address classes' bitmaps; the rest is checked rule by rule. */
+static void classify(const struct cp_view *v, uint8_t fam, uint8_t proto, const uint8_t *ia,
+		     const uint8_t *ra, uint16_t ip, uint16_t rp, uint64_t now, struct decision *d)
+{
+	const struct cp_rt_policy *pol = v->pol;
+	const struct cp_leaf *ls = cp_rt_leaf(pol, fam, ia), *ld = cp_rt_leaf(pol, fam, ra);
+	uint32_t slot = CP_NO_SLOT;
+	bool slot_known = false, grant_miss = false;
+
+	d->grant_slot = CP_NO_SLOT;
+	for (unsigned w = 0; w < pol->space.nwords; w++) {
+		uint64_t m = ls->from[w] & ld->to[w];
+		while (m != 0) {
+			unsigned r = w * 64 + (unsigned)__builtin_ctzll(m);
+			const struct cp_rt_rule *ru = &pol->rules[r];
+			m &= m - 1;
+			if (ru->proto != CP_PROTO_ANY && ru->proto != proto)
+				continue;
+			if (ru->has_ports &&
+			    !(ports_match(&ru->src->sport, ip) && ports_match(&ru->src->dport, rp)))
+				continue;
+			if (ru->has_category)
+				continue; /* no category can have matched yet: payload comes later */
+			if (ru->grant) {
+				if (!slot_known) {
+					slot = cp_view_grant_slot(v, fam, ia);
+					slot_known = true;
+				}
+				if (!grant_live(v, slot, now)) {
+					grant_miss = true;
+					continue;
+				}
+				d->grant_slot = slot;
+			}
+			d->rule = (uint16_t)r;
+			d->verdict = ru->action == CP_ACT_PASS   ? CP_V_PASS
+				     : ru->action == CP_ACT_DROP ? CP_V_DROP
+								 : CP_V_REJECT;
+			d->reason = ru->action == CP_ACT_PASS ? CP_R_NONE : CP_R_RULE;
+			return;
+		}
+	}
+	d->rule = CP_NO_RULE;
+	d->verdict = CP_V_DROP;
+	d->reason = grant_miss && slot != CP_NO_SLOT && v->gr.deadline[slot] != 0
+			    ? CP_R_GRANT_EXPIRED
+			    : CP_R_DEFAULT_DENY;
+}
+
+/* A flow's decision, from the cache when it still holds, else evaluated again. */
+static void decide_flow(struct cp_worker *wk, const struct cp_view *v, const struct cp_pkt *p,
+			struct cp_flow *f, bool from_a, bool fresh, uint64_t now, struct decision *d)
+{
+	if (!fresh && f->gen == v->gen && f->epoch == v->epoch &&
+	    (f->grant_slot == CP_NO_SLOT || grant_live(v, f->grant_slot, now))) {
+		d->rule = f->rule;
+		d->verdict = f->verdict;
+		d->reason = f->reason;
+		d->grant_slot = f->grant_slot;
+		if (f->rejected) {
+			d->verdict = CP_V_DROP;
+			d->reason = CP_R_REJECTED;
+		}
+		return;
+	}
+	if (fresh) {
+		f->init_a = from_a;
+		wk->c.flows_created++;
+	} else {
+		wk->c.flows_reevaluated++;
+	}
+	bool sender_init = from_a == f->init_a;
+	classify(v, p->l3, p->proto, sender_init ? p->src : p->dst, sender_init ? p->dst : p->src,
+		 sender_init ? p->sport : p->dport, sender_init ? p->dport : p->sport, now, d);
+	f->gen = v->gen;
+	f->epoch = v->epoch;
+	f->grant_slot = d->grant_slot;
+	f->rule = d->rule;
+	f->verdict = d->verdict;
+	f->reason = d->reason;
+	f->rejected = 0;
+}
+
+/* Decisions that need no flow: malformed, shutoff, non-IP, no policy, fragments. Returns true
+ * when d is final. */
+static bool decide_stateless(const struct cp_view *v, enum cp_reason pr, const struct cp_pkt *p,
+			     struct decision *d)
+{
+	d->rule = CP_NO_RULE;
+	d->grant_slot = CP_NO_SLOT;
+	d->verdict = CP_V_DROP;
+	if (pr != CP_R_NONE && pr != CP_R_NON_IP) {
+		d->reason = (uint8_t)pr;
+		return true;
+	}
+	if (v->shutoff) {
+		d->reason = CP_R_SHUTOFF;
+		return true;
+	}
+	if (v->pol == NULL) {
+		d->reason = CP_R_NO_POLICY;
+		return true;
+	}
+	bool nd = p->l3 == CP_L3_IPV6 && p->proto == 58 && p->icmp_type >= 133 &&
+		  p->icmp_type <= 137 && p->frag == CP_FRAG_NONE;
+	if (pr == CP_R_NON_IP || nd) {
+		bool pass = v->pol->src->settings.non_ip_pass;
+		d->verdict = pass ? CP_V_PASS : CP_V_DROP;
+		d->reason = pass ? CP_R_NONE : CP_R_NON_IP;
+		return true;
+	}
+	if (p->frag != CP_FRAG_NONE) {
+		d->reason = CP_R_FRAGMENT; /* reassembly comes with payload classification */
+		return true;
+	}
+	return false;
+}
+
+/* Frames for a reject: two RSTs for TCP, else an ICMP error to the initiator. Returns how many
+ * were written into out[] (mbufs from the pool), with their output port index. */
+static unsigned build_injects(struct cp_worker *wk, struct rte_mbuf *m, const struct cp_pkt *p,
+			      bool from_init, unsigned in_port, unsigned out_port,
+			      struct rte_mbuf **out, uint8_t *out_ports)
+{
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	unsigned n = 0, want = p->proto == 6 ? 2 : (from_init ? 1 : 0);
+	for (unsigned i = 0; i < want; i++) {
+		struct rte_mbuf *im = rte_pktmbuf_alloc(wk->dp->pool);
+		size_t len;
+		if (im == NULL) {
+			wk->c.inject_failed++;
+			continue;
+		}
+		uint8_t *buf = rte_pktmbuf_mtod(im, uint8_t *);
+		size_t cap = rte_pktmbuf_tailroom(im);
+		if (p->proto == 6)
+			len = cp_build_rst(frame, p, i == 0, buf, cap);
+		else
+			len = cp_build_icmp_prohibited(frame, rte_pktmbuf_data_len(m), p, buf, cap);
+		if (len == 0 || rte_pktmbuf_append(im, (uint16_t)len) == NULL) {
+			rte_pktmbuf_free(im);
+			continue;
+		}
+		out[n] = im;
+		out_ports[n] = (uint8_t)(i == 0 ? in_port : out_port);
+		n++;
+	}
+	wk->c.injected += n;
+	return n;
+}
+
+static void record(struct cp_worker *wk, struct rte_mbuf *m)
+{
+	while (rte_ring_sp_enqueue(wk->record, m) != 0)
+		rte_pause(); /* the collector keeps the ring from filling: see replay.c */
+}
+
+void cp_worker_burst(struct cp_worker *wk, unsigned in_port, struct rte_mbuf **pkts, unsigned n)
+{
+	struct cp_dp *dp = wk->dp;
+	const struct cp_view *v = __atomic_load_n(&dp->view, __ATOMIC_ACQUIRE);
+	struct cp_pkt meta[CP_BURST];
+	struct cp_flow_key keys[CP_BURST];
+	const struct cp_flow_key *kp[CP_BURST];
+	uint8_t kidx[CP_BURST], from_a[CP_BURST], pres[CP_BURST];
+	int32_t pos[CP_BURST], born[CP_BURST];
+	struct decision d[CP_BURST];
+	struct rte_mbuf *tx[CP_MAX_PORTS][CP_BURST * 3];
+	unsigned ntx[CP_MAX_PORTS] = {0}, nk = 0, nborn = 0;
+	uint64_t now = dp->replay ? 0 : cp_clock_ns(dp);
+	uint64_t timeout = v->pol != NULL ? v->pol->flow_timeout_ns : 0;
+	unsigned out_default = dp->ports[in_port].role == CP_ROLE_INSIDE ? v->uplink : 0;
+	bool monitor = v->pol != NULL && v->pol->src->settings.monitor;
+
+	/* Parse, prefetching ahead. */
+	for (unsigned i = 0; i < n && i < 4; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (unsigned i = 0; i < n; i++) {
+		if (i + 4 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
+		enum cp_reason r = cp_parse(rte_pktmbuf_mtod(pkts[i], const uint8_t *),
+					    rte_pktmbuf_data_len(pkts[i]), &meta[i]);
+		pres[i] = (uint8_t)r;
+		if (decide_stateless(v, r, &meta[i], &d[i]))
+			continue;
+		bool fa;
+		cp_flow_key_make(&meta[i], &keys[nk], &fa);
+		from_a[i] = fa;
+		kp[nk] = &keys[nk];
+		kidx[nk++] = (uint8_t)i;
+	}
+
+	/* Flows, in bulk. */
+	cp_flow_lookup_bulk(&wk->ft, kp, nk, pos);
+	for (unsigned k = 0; k < nk; k++) {
+		unsigned i = kidx[k];
+		uint64_t t = dp->replay ? cp_rx_ts(dp, pkts[i]) : now;
+		int32_t fp = pos[k];
+		bool fresh = false;
+		if (fp < 0) {
+			fp = cp_flow_insert(&wk->ft, kp[k]);
+			fresh = true;
+			for (unsigned b = 0; b < nborn; b++)
+				fresh = fresh && born[b] != fp;
+			if (fresh && fp >= 0) {
+				born[nborn++] = fp;
+				wk->ft.active++;
+			}
+		}
+		if (fp < 0) { /* table full: decide without remembering */
+			struct cp_flow tmp = {0};
+			wk->c.flows_untracked++;
+			decide_flow(wk, v, &meta[i], &tmp, from_a[i], true, t, &d[i]);
+			from_a[i] = 1; /* the sender is the initiator */
+			continue;
+		}
+		struct cp_flow *f = &wk->ft.flows[fp];
+		if (!fresh && t - f->last_ns > timeout && t > f->last_ns) {
+			wk->c.flows_evicted++; /* idle too long: this packet starts a new flow */
+			fresh = true;
+		}
+		decide_flow(wk, v, &meta[i], f, from_a[i], fresh, t, &d[i]);
+		f->last_ns = t;
+		if (d[i].verdict == CP_V_REJECT)
+			f->rejected = 1;
+		/* For a reject, remember whether this packet came from the initiator. */
+		from_a[i] = from_a[i] == f->init_a;
+		if (t > wk->last_now)
+			wk->last_now = t;
+	}
+
+	/* Act and count. */
+	uint64_t *rule_ctr = v->pol != NULL ? cp_rt_rule_ctr(v->pol, wk->id) : NULL;
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t len = rte_pktmbuf_pkt_len(m);
+		struct rte_mbuf *inj[2];
+		uint8_t inj_port[2];
+		unsigned ninj = 0, out = out_default;
+		bool forward = d[i].verdict == CP_V_PASS || monitor;
+
+		wk->c.verdict_pkts[d[i].verdict]++;
+		wk->c.verdict_bytes[d[i].verdict] += len;
+		wk->c.reason[d[i].reason]++;
+		wk->c.port_rx_pkts[in_port]++;
+		wk->c.port_rx_bytes[in_port] += len;
+		if (d[i].rule != CP_NO_RULE) {
+			rule_ctr[d[i].rule * 2]++;
+			rule_ctr[d[i].rule * 2 + 1] += len;
+		}
+		if (d[i].verdict == CP_V_REJECT && !monitor && pres[i] == CP_R_NONE)
+			ninj = build_injects(wk, m, &meta[i], from_a[i], in_port, out, inj,
+					     inj_port);
+		if (dp->replay) {
+			for (unsigned j = 0; j < ninj; j++) {
+				struct cp_meta *im = cp_meta(dp, inj[j]);
+				*im = *cp_meta(dp, m);
+				im->inject = 1;
+				record(wk, inj[j]);
+			}
+			struct cp_meta *mm = cp_meta(dp, m);
+			mm->rule = d[i].rule;
+			mm->verdict = d[i].verdict;
+			mm->reason = d[i].reason;
+			mm->inject = 0;
+			mm->in_port = (uint8_t)in_port;
+			mm->forwarded = forward && out != CP_NO_PORT;
+			if (mm->forwarded) {
+				wk->c.port_tx_pkts[out]++;
+				wk->c.port_tx_bytes[out] += len;
+			}
+			record(wk, m);
+			continue;
+		}
+		for (unsigned j = 0; j < ninj; j++)
+			if (inj_port[j] != CP_NO_PORT)
+				tx[inj_port[j]][ntx[inj_port[j]]++] = inj[j];
+			else
+				rte_pktmbuf_free(inj[j]);
+		if (forward && out != CP_NO_PORT)
+			tx[out][ntx[out]++] = m;
+		else {
+			if (forward)
+				wk->c.reason[CP_R_NO_UPLINK]++;
+			rte_pktmbuf_free(m);
+		}
+	}
+	if (dp->replay)
+		return;
+	for (unsigned p = 0; p < dp->n_ports; p++) {
+		if (ntx[p] == 0)
+			continue;
+		uint16_t sent = rte_eth_tx_burst(dp->ports[p].port_id, (uint16_t)wk->id, tx[p],
+						 (uint16_t)ntx[p]);
+		for (unsigned j = 0; j < sent; j++) {
+			wk->c.port_tx_pkts[p]++;
+			wk->c.port_tx_bytes[p] += rte_pktmbuf_pkt_len(tx[p][j]);
+		}
+		if (sent < ntx[p]) {
+			wk->c.reason[CP_R_TX_FULL] += ntx[p] - sent;
+			rte_pktmbuf_free_bulk(&tx[p][sent], ntx[p] - sent);
+		}
+	}
+}
+
+int cp_worker_main(void *arg)
+{
+	struct cp_worker *wk = arg;
+	struct cp_dp *dp = wk->dp;
+	struct rte_mbuf *pkts[CP_BURST];
+
+	rte_rcu_qsbr_thread_register(dp->qsv, wk->id);
+	rte_rcu_qsbr_thread_online(dp->qsv, wk->id);
+	while (!dp->quit) {
+		uint64_t t0 = rte_rdtsc();
+		bool busy = false;
+		for (unsigned q = 0; q < dp->n_rx; q++) {
+			uint16_t nb = rte_eth_rx_burst(dp->rx_port_id[q], (uint16_t)wk->id, pkts,
+						       CP_BURST);
+			if (nb == 0)
+				continue;
+			busy = true;
+			if (!dp->replay) {
+				cp_worker_burst(wk, q, pkts, nb);
+				continue;
+			}
+			/* Replay: one queue per worker, each packet tagged with its port. */
+			for (unsigned i = 0, j; i < nb; i = j) {
+				unsigned port = cp_meta(dp, pkts[i])->in_port;
+				for (j = i + 1; j < nb && cp_meta(dp, pkts[j])->in_port == port; j++)
+					;
+				cp_worker_burst(wk, port, pkts + i, j - i);
+			}
+		}
+		rte_rcu_qsbr_quiescent(dp->qsv, wk->id);
+		if (++wk->loops % SWEEP_EVERY == 0) {
+			const struct cp_view *v = __atomic_load_n(&dp->view, __ATOMIC_ACQUIRE);
+			uint64_t now = dp->replay ? wk->last_now : cp_clock_ns(dp);
+			if (v->pol != NULL)
+				wk->c.flows_evicted += cp_flow_sweep(&wk->ft, now,
+								     v->pol->flow_timeout_ns,
+								     SWEEP_SCAN);
+			rte_rcu_qsbr_quiescent(dp->qsv, wk->id);
+		}
+		uint64_t dt = rte_rdtsc() - t0;
+		wk->c.total_cycles += dt;
+		if (busy)
+			wk->c.busy_cycles += dt;
+		else if (dp->replay)
+			rte_pause();
+	}
+	rte_rcu_qsbr_thread_offline(dp->qsv, wk->id);
+	rte_rcu_qsbr_thread_unregister(dp->qsv, wk->id);
+	return 0;
+}

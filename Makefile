@@ -7,7 +7,7 @@ DEBS := dpdk libdpdk-dev libhyperscan-dev libbpf-dev libconfig-dev libcmocka-dev
 CHOKEPOINT := $(BUILD)/dataplane/chokepoint
 CHOKECTL := $(BUILD)/ctrlplane/chokectl
 
-.PHONY: all deps build demo test test-unit test-rules test-replay test-corpus clean format
+.PHONY: all deps build demo test test-unit test-rules test-replay test-corpus test-live clean format
 
 all: build
 
@@ -34,7 +34,7 @@ demo: build
 		--events rules/border.events.jsonl --out $(BUILD)/demo/out --workers 1
 
 test: build
-	@$(MAKE) --no-print-directory test-unit test-rules test-replay test-corpus
+	@$(MAKE) --no-print-directory test-unit test-rules test-replay test-live test-corpus
 
 test-unit:
 	meson test -C $(BUILD) --suite unit --print-errorlogs
@@ -44,6 +44,9 @@ test-rules:
 
 test-replay:
 	CHOKEPOINT=$(CHOKEPOINT) bash tests/replay/run.sh
+
+test-live:
+	CHOKEPOINT=$(CHOKEPOINT) bash tests/live/pcap_ports.sh
 
 test-corpus:
 	CHOKEPOINT=$(CHOKEPOINT) bash tests/corpus/run.sh

@@ -9,7 +9,7 @@
 /* An address or prefix. IPv4 uses a[0..3] (network order), the rest zero. */
 struct cp_prefix {
 	uint8_t family; /* 4 or 6 */
-	uint8_t len;    /* prefix length: 0..32 or 0..128 */
+	uint8_t len;	/* prefix length: 0..32 or 0..128 */
 	uint8_t a[16];
 };
 

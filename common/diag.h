@@ -14,9 +14,9 @@ void cp_diag_init(struct cp_diag *d);
 void cp_diag_free(struct cp_diag *d);
 /* line <= 0 prints "FILE: message". */
 void cp_diag_error(struct cp_diag *d, const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 void cp_diag_warn(struct cp_diag *d, const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 void cp_diag_print(const struct cp_diag *d, FILE *f);
 
 #endif

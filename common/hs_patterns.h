@@ -13,7 +13,7 @@
 #include "policy.h"
 
 struct cp_hs_dbs {
-	hs_database_t *db[CP_FIELD_MAX];   /* NULL when the field has no entries */
+	hs_database_t *db[CP_FIELD_MAX];     /* NULL when the field has no entries */
 	unsigned *id_category[CP_FIELD_MAX]; /* Hyperscan match id -> category index */
 	unsigned n_ids[CP_FIELD_MAX];
 };

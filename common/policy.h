@@ -1,5 +1,6 @@
 /* The policy as written (SPEC §3), validated. Loaded from libconfig by policy_load.c; compiled into
- * address classes by policy_compile.c; into runtime tables by the dataplane. Immutable once loaded. */
+ * address classes by policy_compile.c; into runtime tables by the dataplane. Immutable once loaded.
+ */
 #ifndef CP_POLICY_H
 #define CP_POLICY_H
 
@@ -18,7 +19,7 @@ enum cp_term_kind {
 	CP_TERM_INSIDE,
 	CP_TERM_OUTSIDE,
 	CP_TERM_PREFIX, /* pfx */
-	CP_TERM_SET,    /* set: index into cp_policy_src.sets */
+	CP_TERM_SET,	/* set: index into cp_policy_src.sets */
 };
 
 /* One address expression: any, inside, outside, an address/prefix or @set, maybe negated. */
@@ -86,10 +87,10 @@ enum cp_frag_mode { CP_FRAG_DROP = 0, CP_FRAG_REASSEMBLE = 1 };
 
 struct cp_settings {
 	uint32_t inspect_bytes; /* default 4096 */
-	uint32_t flow_timeout;  /* seconds, default 120 */
+	uint32_t flow_timeout;	/* seconds, default 120 */
 	enum cp_frag_mode fragments;
 	bool non_ip_pass; /* default true */
-	bool monitor;     /* default false */
+	bool monitor;	  /* default false */
 };
 
 struct cp_policy_src {

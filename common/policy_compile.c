@@ -1,4 +1,5 @@
-/* Address classes: every prefix the policy names, with per-rule from/to bitmaps (see the header). */
+/* Address classes: every prefix the policy names, with per-rule from/to bitmaps (see the header).
+ */
 #include "policy_compile.h"
 
 #include <stdlib.h>

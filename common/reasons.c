@@ -4,13 +4,13 @@
 
 static const char *const names[CP_R_MAX] = {
 #define CP_REASON_NAME(id, name, verdict) [CP_R_##id] = name,
-	CP_REASONS(CP_REASON_NAME)
+    CP_REASONS(CP_REASON_NAME)
 #undef CP_REASON_NAME
 };
 
 static const char *const verdicts[CP_R_MAX] = {
 #define CP_REASON_VERDICT(id, name, verdict) [CP_R_##id] = verdict,
-	CP_REASONS(CP_REASON_VERDICT)
+    CP_REASONS(CP_REASON_VERDICT)
 #undef CP_REASON_VERDICT
 };
 

@@ -34,7 +34,7 @@ enum cp_reason {
 #define CP_REASON_ENUM(id, name, verdict) CP_R_##id,
 	CP_REASONS(CP_REASON_ENUM)
 #undef CP_REASON_ENUM
-		CP_R_MAX
+	    CP_R_MAX
 };
 
 /* Counter name ("malformed-ipv4-header") and the verdict reason ("malformed", or NULL). */

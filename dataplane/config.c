@@ -1,2 +1,121 @@
-/* to be written */
-typedef int cp_stub_config;
+/* Loading the deployment config (see config.h). */
+#include "config.h"
+
+#include <libconfig.h>
+#include <string.h>
+
+static int line_of(const config_setting_t *s)
+{
+	return s != NULL ? (int)config_setting_source_line(s) : 0;
+}
+
+static void load_port(const char *path, config_setting_t *ps, struct cp_config *c,
+		      struct cp_diag *d)
+{
+	const char *name = NULL, *role = NULL, *dev = NULL;
+	int line = line_of(ps);
+	if (!config_setting_is_group(ps)) {
+		cp_diag_error(d, path, line, "a port must be a group { name; role; device; }");
+		return;
+	}
+	for (int i = 0; i < config_setting_length(ps); i++) {
+		config_setting_t *k = config_setting_get_elem(ps, (unsigned)i);
+		const char *kn = config_setting_name(k);
+		if (strcmp(kn, "name") != 0 && strcmp(kn, "role") != 0 && strcmp(kn, "device") != 0)
+			cp_diag_error(d, path, line_of(k), "unknown port key \"%s\"", kn);
+	}
+	if (!config_setting_lookup_string(ps, "name", &name) || strlen(name) == 0 ||
+	    strlen(name) >= sizeof(c->ports[0].name))
+		cp_diag_error(d, path, line, "port needs a name (1..31 characters)");
+	if (!config_setting_lookup_string(ps, "role", &role) ||
+	    (strcmp(role, "inside") != 0 && strcmp(role, "uplink") != 0))
+		cp_diag_error(d, path, line, "port role must be \"inside\" or \"uplink\"");
+	if (!config_setting_lookup_string(ps, "device", &dev) || strlen(dev) == 0 ||
+	    strlen(dev) >= sizeof(c->ports[0].device))
+		cp_diag_error(d, path, line, "port needs a device (a PCI address or a vdev spec)");
+	if (c->n_ports == CP_MAX_PORTS) {
+		cp_diag_error(d, path, line, "at most %d ports", CP_MAX_PORTS);
+		return;
+	}
+	if (name == NULL || role == NULL || dev == NULL)
+		return;
+	for (unsigned i = 0; i < c->n_ports; i++)
+		if (strcmp(c->ports[i].name, name) == 0)
+			cp_diag_error(d, path, line, "duplicate port name \"%s\"", name);
+	snprintf(c->ports[c->n_ports].name, sizeof(c->ports[0].name), "%s", name);
+	snprintf(c->ports[c->n_ports].device, sizeof(c->ports[0].device), "%s", dev);
+	c->ports[c->n_ports].role = strcmp(role, "inside") == 0 ? CP_ROLE_INSIDE : CP_ROLE_UPLINK;
+	c->n_ports++;
+}
+
+int cp_config_load(const char *path, struct cp_config *c, struct cp_diag *d)
+{
+	config_t cfg;
+	unsigned errors = d->errors;
+	memset(c, 0, sizeof(*c));
+	c->workers = 1;
+	c->flows = 1048576;
+	snprintf(c->control_socket, sizeof(c->control_socket), "/run/chokepoint/dataplane.sock");
+	config_init(&cfg);
+	if (!config_read_file(&cfg, path)) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			cp_diag_error(d, path, 0, "cannot read the file");
+		else
+			cp_diag_error(d, path, config_error_line(&cfg), "syntax error: %s",
+				      config_error_text(&cfg));
+		config_destroy(&cfg);
+		return -1;
+	}
+	config_setting_t *root = config_root_setting(&cfg);
+	for (int i = 0; i < config_setting_length(root); i++) {
+		config_setting_t *k = config_setting_get_elem(root, (unsigned)i);
+		const char *kn = config_setting_name(k);
+		if (strcmp(kn, "ports") != 0 && strcmp(kn, "workers") != 0 &&
+		    strcmp(kn, "flows") != 0 && strcmp(kn, "control_socket") != 0)
+			cp_diag_error(d, path, line_of(k), "unknown key \"%s\"", kn);
+	}
+	config_setting_t *ports = config_lookup(&cfg, "ports");
+	if (ports == NULL || !config_setting_is_aggregate(ports))
+		cp_diag_error(d, path, line_of(ports), "\"ports\" is required: a list of groups");
+	else
+		for (int i = 0; i < config_setting_length(ports); i++)
+			load_port(path, config_setting_get_elem(ports, (unsigned)i), c, d);
+	unsigned inside = 0, uplinks = 0;
+	for (unsigned i = 0; i < c->n_ports; i++)
+		c->ports[i].role == CP_ROLE_INSIDE ? inside++ : uplinks++;
+	if (ports != NULL && (inside != 1 || uplinks == 0))
+		cp_diag_error(d, path, line_of(ports),
+			      "need exactly one inside port and at least "
+			      "one uplink");
+	long long v;
+	config_setting_t *s;
+	if ((s = config_lookup(&cfg, "workers")) != NULL) {
+		v = config_setting_get_int64(s);
+		if (config_setting_type(s) != CONFIG_TYPE_INT || v < 1 || v > CP_MAX_WORKERS)
+			cp_diag_error(d, path, line_of(s), "workers must be 1..%d", CP_MAX_WORKERS);
+		else
+			c->workers = (unsigned)v;
+	}
+	if ((s = config_lookup(&cfg, "flows")) != NULL) {
+		v = config_setting_get_int64(s);
+		if ((config_setting_type(s) != CONFIG_TYPE_INT &&
+		     config_setting_type(s) != CONFIG_TYPE_INT64) ||
+		    v < 1024 || v > (1ll << 28))
+			cp_diag_error(d, path, line_of(s), "flows must be 1024..%lld", 1ll << 28);
+		else
+			c->flows = (uint32_t)v;
+	}
+	const char *sock;
+	if ((s = config_lookup(&cfg, "control_socket")) != NULL) {
+		sock = config_setting_get_string(s);
+		if (sock == NULL || strlen(sock) == 0 || strlen(sock) >= sizeof(c->control_socket))
+			cp_diag_error(d, path, line_of(s),
+				      "control_socket must be a path of 1..%zu "
+				      "characters",
+				      sizeof(c->control_socket) - 1);
+		else
+			snprintf(c->control_socket, sizeof(c->control_socket), "%s", sock);
+	}
+	config_destroy(&cfg);
+	return d->errors > errors ? -1 : 0;
+}

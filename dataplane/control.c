@@ -108,7 +108,8 @@ void cp_ctl_fini(struct cp_ctl *c)
 
 int cp_ctl_set_policy(struct cp_ctl *c, struct cp_policy_src *src, char *err, size_t errlen)
 {
-	struct cp_rt_policy *p = cp_rt_policy_build(src, c->next_gen, c->dp->n_workers, err, errlen);
+	struct cp_rt_policy *p =
+	    cp_rt_policy_build(src, c->next_gen, c->dp->n_workers, err, errlen);
 	if (p == NULL)
 		return -1;
 	if (publish(c, p, err, errlen) != 0) {
@@ -135,7 +136,8 @@ int cp_ctl_renew(struct cp_ctl *c, const struct cp_prefix *pfx, uint64_t now, ch
 {
 	if (cp_grants_renew(&c->grants, pfx, now) == 0) {
 		char b[CP_PREFIX_STRLEN];
-		snprintf(err, errlen, "no live grant within %s", cp_prefix_format(pfx, b, sizeof(b)));
+		snprintf(err, errlen, "no live grant within %s",
+			 cp_prefix_format(pfx, b, sizeof(b)));
 		return -1;
 	}
 	return publish(c, c->pol, err, errlen);
@@ -146,7 +148,8 @@ int cp_ctl_revoke(struct cp_ctl *c, const struct cp_prefix *pfx, uint64_t now, c
 {
 	if (cp_grants_revoke(&c->grants, pfx, now) == 0) {
 		char b[CP_PREFIX_STRLEN];
-		snprintf(err, errlen, "no live grant within %s", cp_prefix_format(pfx, b, sizeof(b)));
+		snprintf(err, errlen, "no live grant within %s",
+			 cp_prefix_format(pfx, b, sizeof(b)));
 		return -1;
 	}
 	return publish(c, c->pol, err, errlen);

@@ -24,8 +24,8 @@ struct cp_ctl {
 	struct cp_rt_policy *pol; /* current */
 	uint32_t next_gen;
 	bool shutoff;
-	int forced_uplink; /* port index, or -1 for auto */
-	uint8_t uplink;    /* active uplink port index or CP_NO_PORT */
+	int forced_uplink;    /* port index, or -1 for auto */
+	uint8_t uplink;	      /* active uplink port index or CP_NO_PORT */
 	struct cp_view *view; /* the one published */
 	struct cp_rule_total *totals;
 	unsigned n_totals, cap_totals;

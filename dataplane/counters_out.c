@@ -80,7 +80,8 @@ void cp_counters_json(FILE *f, struct cp_dp *dp, struct cp_ctl *ctl, uint64_t no
 			(unsigned long)s.port_rx_bytes[p], (unsigned long)s.port_tx_bytes[p]);
 	fputs("},\n", f);
 	fprintf(f, "  \"flows_active\": %lu,\n", (unsigned long)flows_active(dp));
-#define CP_COUNTER_JSON(field, name, help) fprintf(f, "  \"%s\": %lu,\n", name, (unsigned long)s.field);
+#define CP_COUNTER_JSON(field, name, help)                                                         \
+	fprintf(f, "  \"%s\": %lu,\n", name, (unsigned long)s.field);
 	CP_SCALAR_COUNTERS(CP_COUNTER_JSON)
 #undef CP_COUNTER_JSON
 	fprintf(f, "  \"grants_active\": %u,\n", cp_grants_active(&ctl->grants, now));
@@ -110,7 +111,8 @@ int cp_counters_write_file(struct cp_dp *dp, struct cp_ctl *ctl, uint64_t now, c
 static void summary_rule(const char *name, uint64_t pkts, uint64_t bytes, void *arg)
 {
 	if (pkts > 0)
-		fprintf(arg, "  %-28s %10lu %14lu\n", name, (unsigned long)pkts, (unsigned long)bytes);
+		fprintf(arg, "  %-28s %10lu %14lu\n", name, (unsigned long)pkts,
+			(unsigned long)bytes);
 }
 
 void cp_counters_summary(FILE *f, struct cp_dp *dp, struct cp_ctl *ctl, uint64_t now,
@@ -135,8 +137,9 @@ void cp_counters_summary(FILE *f, struct cp_dp *dp, struct cp_ctl *ctl, uint64_t
 		if (s.reason[r] > 0)
 			fprintf(f, "  %-28s %10lu\n", cp_reason_name((enum cp_reason)r),
 				(unsigned long)s.reason[r]);
-	fprintf(f, "  flows: %lu created, %lu evicted, %lu active; %lu frames injected; %u grants "
-		   "active at the end\n",
+	fprintf(f,
+		"  flows: %lu created, %lu evicted, %lu active; %lu frames injected; %u grants "
+		"active at the end\n",
 		(unsigned long)s.flows_created, (unsigned long)s.flows_evicted,
 		(unsigned long)flows_active(dp), (unsigned long)s.injected,
 		cp_grants_active(&ctl->grants, now));

@@ -12,7 +12,7 @@
 #include "flow.h"
 #include "view.h"
 
-#define CP_BURST 32
+#define CP_BURST       32
 #define CP_MAX_WORKERS 64
 
 enum cp_role { CP_ROLE_INSIDE = 0, CP_ROLE_UPLINK = 1 };
@@ -27,13 +27,13 @@ struct cp_port {
 
 /* Replay: what a worker tells the collector about each packet (an mbuf dynamic field). */
 struct cp_meta {
-	uint64_t ts_ns;   /* capture timestamp */
-	uint32_t n;       /* 1-based input position */
-	uint16_t rule;    /* CP_NO_RULE for none */
-	uint8_t verdict;  /* enum cp_verdict */
-	uint8_t reason;   /* enum cp_reason */
-	uint8_t inject;   /* 1: a frame the appliance made for packet n */
-	uint8_t in_port;  /* port index the packet entered on */
+	uint64_t ts_ns;	   /* capture timestamp */
+	uint32_t n;	   /* 1-based input position */
+	uint16_t rule;	   /* CP_NO_RULE for none */
+	uint8_t verdict;   /* enum cp_verdict */
+	uint8_t reason;	   /* enum cp_reason */
+	uint8_t inject;	   /* 1: a frame the appliance made for packet n */
+	uint8_t in_port;   /* port index the packet entered on */
 	uint8_t forwarded; /* 1: the frame left the appliance (monitor mode forwards drops) */
 	uint8_t pad;
 };
@@ -58,15 +58,16 @@ struct cp_dp {
 	struct cp_view *view; /* RCU-published; read once per burst */
 	struct cp_port ports[CP_MAX_PORTS];
 	unsigned n_ports;
-	uint16_t rx_port_id[CP_MAX_PORTS]; /* what workers poll: the ports live, one ring in replay */
+	uint16_t
+	    rx_port_id[CP_MAX_PORTS]; /* what workers poll: the ports live, one ring in replay */
 	unsigned n_rx;
 	unsigned n_workers;
 	struct cp_worker *workers;
 	struct rte_rcu_qsbr *qsv;
 	struct rte_mempool *pool;
 	volatile bool quit;
-	bool replay;    /* virtual time from the rx timestamp; results to worker->record */
-	int meta_off;   /* replay: struct cp_meta dynfield offset */
+	bool replay;  /* virtual time from the rx timestamp; results to worker->record */
+	int meta_off; /* replay: struct cp_meta dynfield offset */
 	uint64_t tsc_hz;
 };
 

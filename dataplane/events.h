@@ -23,13 +23,13 @@ enum cp_event_kind {
 };
 
 struct cp_event {
-	uint64_t at_ns;         /* "at": seconds since the first packet (a non-negative number,
-				   fractions allowed) in nanoseconds */
+	uint64_t at_ns; /* "at": seconds since the first packet (a non-negative number,
+			   fractions allowed) in nanoseconds */
 	enum cp_event_kind kind;
-	struct cp_prefix host;  /* grant/renew/revoke: an address or a prefix */
-	uint64_t for_ns;        /* grant: "for" (required, > 0) */
-	uint64_t renew_ns;      /* grant: "renew_every" (optional; 0 = none) */
-	char *file;             /* policy: path, resolved against the events file's directory */
+	struct cp_prefix host; /* grant/renew/revoke: an address or a prefix */
+	uint64_t for_ns;       /* grant: "for" (required, > 0) */
+	uint64_t renew_ns;     /* grant: "renew_every" (optional; 0 = none) */
+	char *file;	       /* policy: path, resolved against the events file's directory */
 	int line;
 };
 

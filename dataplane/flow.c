@@ -8,21 +8,21 @@
 int cp_flow_table_init(struct cp_flow_table *t, const char *name, uint32_t cap, int socket)
 {
 	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = cap < 64 ? 64 : cap,
-		.key_len = sizeof(struct cp_flow_key),
-		.hash_func = rte_hash_crc,
-		.hash_func_init_val = 0x1f2e3d4c,
-		.socket_id = socket,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	    .name = name,
+	    .entries = cap < 64 ? 64 : cap,
+	    .key_len = sizeof(struct cp_flow_key),
+	    .hash_func = rte_hash_crc,
+	    .hash_func_init_val = 0x1f2e3d4c,
+	    .socket_id = socket,
+	    .extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 	memset(t, 0, sizeof(*t));
 	t->h = rte_hash_create(&hp);
 	if (t->h == NULL)
 		return -1;
 	t->cap = rte_hash_max_key_id(t->h) + 1;
-	t->flows = rte_zmalloc_socket("cp_flows", (size_t)t->cap * sizeof(struct cp_flow), 64,
-				      socket);
+	t->flows =
+	    rte_zmalloc_socket("cp_flows", (size_t)t->cap * sizeof(struct cp_flow), 64, socket);
 	if (t->flows == NULL) {
 		cp_flow_table_free(t);
 		return -1;

@@ -20,15 +20,15 @@ struct cp_flow_key {
 } __attribute__((aligned(8)));
 
 struct cp_flow {
-	uint64_t last_ns;   /* last packet */
-	uint32_t gen;       /* policy generation of the decision */
-	uint32_t epoch;     /* grant epoch of the decision */
+	uint64_t last_ns;    /* last packet */
+	uint32_t gen;	     /* policy generation of the decision */
+	uint32_t epoch;	     /* grant epoch of the decision */
 	uint32_t grant_slot; /* slot of the grant the decision rests on, or CP_NO_SLOT */
-	uint16_t rule;      /* deciding rule, CP_NO_RULE for none */
-	uint8_t verdict;    /* enum cp_verdict */
-	uint8_t reason;     /* enum cp_reason */
-	uint8_t init_a;     /* the initiator is the key's side a */
-	uint8_t rejected;   /* the reject was sent: later packets drop */
+	uint16_t rule;	     /* deciding rule, CP_NO_RULE for none */
+	uint8_t verdict;     /* enum cp_verdict */
+	uint8_t reason;	     /* enum cp_reason */
+	uint8_t init_a;	     /* the initiator is the key's side a */
+	uint8_t rejected;    /* the reject was sent: later packets drop */
 	uint8_t pad[2];
 };
 
@@ -58,7 +58,7 @@ struct cp_flow_table {
 	struct rte_hash *h;
 	struct cp_flow *flows; /* indexed by the hash's key position */
 	uint32_t cap;
-	uint32_t sweep;  /* next position to sweep */
+	uint32_t sweep;	 /* next position to sweep */
 	uint64_t active; /* keys in the table */
 };
 

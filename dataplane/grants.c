@@ -45,8 +45,8 @@ static struct cp_grant *slot_for(struct cp_grants *gs, uint64_t now)
 	return oldest;
 }
 
-int cp_grants_give(struct cp_grants *gs, const struct cp_prefix *pfx, uint64_t now,
-		   uint64_t for_ns, uint64_t renew_ns)
+int cp_grants_give(struct cp_grants *gs, const struct cp_prefix *pfx, uint64_t now, uint64_t for_ns,
+		   uint64_t renew_ns)
 {
 	struct cp_grant *g = NULL;
 	for (unsigned i = 0; i < gs->n && g == NULL; i++)
@@ -110,7 +110,8 @@ static void fill4(const struct cp_grant *g, const struct cp_rt_policy *pol, uint
 	for (unsigned i = 0; i < pol->n_in4; i++) {
 		const struct cp_inside4 *in = &pol->in4[i];
 		/* The intersection of two prefixes is the longer one, when they overlap. */
-		uint32_t mask = gmask > in->mask ? gmask : in->mask; /* longer prefix: larger mask */
+		uint32_t mask =
+		    gmask > in->mask ? gmask : in->mask; /* longer prefix: larger mask */
 		uint32_t net = gmask > in->mask ? gnet : in->net;
 		if ((net & in->mask) != in->net || (net & gmask) != gnet)
 			continue;

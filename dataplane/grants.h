@@ -13,10 +13,10 @@ struct cp_rt_policy;
 
 struct cp_grant {
 	struct cp_prefix pfx;
-	uint64_t end_ns;      /* given + for */
-	uint64_t renew_ns;    /* 0: no renewal needed */
-	uint64_t last_ns;     /* given or last renewed */
-	uint64_t revoked_ns;  /* 0: not revoked */
+	uint64_t end_ns;     /* given + for */
+	uint64_t renew_ns;   /* 0: no renewal needed */
+	uint64_t last_ns;    /* given or last renewed */
+	uint64_t revoked_ns; /* 0: not revoked */
 };
 
 #define CP_MAX_GRANTS 65536
@@ -41,8 +41,8 @@ static inline uint64_t cp_grant_deadline(const struct cp_grant *g)
 void cp_grants_init(struct cp_grants *gs);
 void cp_grants_free(struct cp_grants *gs);
 /* Give (or replace) the grant on exactly pfx. Returns 0, or -1 when the table is full. */
-int cp_grants_give(struct cp_grants *gs, const struct cp_prefix *pfx, uint64_t now,
-		   uint64_t for_ns, uint64_t renew_ns);
+int cp_grants_give(struct cp_grants *gs, const struct cp_prefix *pfx, uint64_t now, uint64_t for_ns,
+		   uint64_t renew_ns);
 /* Renew every live grant within pfx; returns how many. */
 unsigned cp_grants_renew(struct cp_grants *gs, const struct cp_prefix *pfx, uint64_t now);
 /* Revoke every live grant within pfx; returns how many. */

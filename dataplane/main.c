@@ -39,11 +39,11 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *v)
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
-		{"config", required_argument, NULL, 'c'}, {"policy", required_argument, NULL, 'p'},
-		{"replay", required_argument, NULL, 'r'}, {"out", required_argument, NULL, 'o'},
-		{"events", required_argument, NULL, 'e'}, {"workers", required_argument, NULL, 'w'},
-		{"flows", required_argument, NULL, 'f'},  {"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'}, {"policy", required_argument, NULL, 'p'},
+	    {"replay", required_argument, NULL, 'r'}, {"out", required_argument, NULL, 'o'},
+	    {"events", required_argument, NULL, 'e'}, {"workers", required_argument, NULL, 'w'},
+	    {"flows", required_argument, NULL, 'f'},  {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
 	unsigned long v;
 	int c;
@@ -143,13 +143,13 @@ int main(int argc, char **argv)
 		return 2;
 
 	struct cp_replay_opts ro = {
-		.in = o.replay,
-		.policy = o.policy,
-		.out = o.out,
-		.events = o.events,
-		.workers = o.workers,
-		.flows = o.flows,
-		.quiet = o.quiet,
+	    .in = o.replay,
+	    .policy = o.policy,
+	    .out = o.out,
+	    .events = o.events,
+	    .workers = o.workers,
+	    .flows = o.flows,
+	    .quiet = o.quiet,
 	};
 	if (o.replay != NULL && cp_replay_precheck(&ro) != 0)
 		return 1;

@@ -21,19 +21,19 @@ enum cp_frag { CP_FRAG_NONE = 0, CP_FRAG_FIRST = 1, CP_FRAG_LATER = 2 };
 
 struct cp_pkt {
 	uint8_t src[16], dst[16]; /* IPv4 in [0..3], rest zero */
-	uint16_t vlan[2];         /* VLAN IDs (TCI & 0x0fff), outer first; 0 when absent */
-	uint16_t ethertype;       /* after the VLAN tags, host order */
-	uint16_t l3_off;          /* offset of the IP (or ARP) header */
-	uint16_t l4_off;          /* offset of the L4 header (0 when none: later fragments) */
-	uint16_t payload_off;     /* offset of the L4 payload */
-	uint16_t payload_len;     /* L4 payload bytes, bounded by the IP length and by len */
-	uint16_t l3_end;          /* offset just past the IP datagram (trailer/padding excluded) */
-	uint16_t sport, dport;    /* host order; ICMP echo: identifier in both; else 0 */
-	uint32_t seq, ack;        /* TCP, host order */
-	uint8_t n_vlan;           /* 0, 1 or 2 */
-	uint8_t l3;               /* enum cp_l3 */
-	uint8_t proto;            /* IP protocol after extension headers */
-	uint8_t frag;             /* enum cp_frag */
+	uint16_t vlan[2];	  /* VLAN IDs (TCI & 0x0fff), outer first; 0 when absent */
+	uint16_t ethertype;	  /* after the VLAN tags, host order */
+	uint16_t l3_off;	  /* offset of the IP (or ARP) header */
+	uint16_t l4_off;	  /* offset of the L4 header (0 when none: later fragments) */
+	uint16_t payload_off;	  /* offset of the L4 payload */
+	uint16_t payload_len;	  /* L4 payload bytes, bounded by the IP length and by len */
+	uint16_t l3_end;	  /* offset just past the IP datagram (trailer/padding excluded) */
+	uint16_t sport, dport;	  /* host order; ICMP echo: identifier in both; else 0 */
+	uint32_t seq, ack;	  /* TCP, host order */
+	uint8_t n_vlan;		  /* 0, 1 or 2 */
+	uint8_t l3;		  /* enum cp_l3 */
+	uint8_t proto;		  /* IP protocol after extension headers */
+	uint8_t frag;		  /* enum cp_frag */
 	uint8_t tcp_flags;
 	uint8_t icmp_type, icmp_code;
 	uint8_t is_arp;

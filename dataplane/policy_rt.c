@@ -69,18 +69,18 @@ static int build_fibs(struct cp_rt_policy *p, char *err, size_t errlen)
 		}
 	}
 	struct rte_fib_conf c4 = {
-		.type = RTE_FIB_DIR24_8,
-		.default_nh = root4,
-		.max_routes = (int)n4 + 1,
-		.dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_4B, .num_tbl8 = long4 + 16},
+	    .type = RTE_FIB_DIR24_8,
+	    .default_nh = root4,
+	    .max_routes = (int)n4 + 1,
+	    .dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_4B, .num_tbl8 = long4 + 16},
 	};
 	snprintf(name, sizeof(name), "cpfib4_%u", p->gen);
 	p->fib4 = rte_fib_create(name, SOCKET_ID_ANY, &c4);
 	struct rte_fib6_conf c6 = {
-		.type = RTE_FIB6_TRIE,
-		.default_nh = root6,
-		.max_routes = (int)n6 + 1,
-		.trie = {.nh_sz = RTE_FIB6_TRIE_4B, .num_tbl8 = n6 * 14 + 16},
+	    .type = RTE_FIB6_TRIE,
+	    .default_nh = root6,
+	    .max_routes = (int)n6 + 1,
+	    .trie = {.nh_sz = RTE_FIB6_TRIE_4B, .num_tbl8 = n6 * 14 + 16},
 	};
 	snprintf(name, sizeof(name), "cpfib6_%u", p->gen);
 	p->fib6 = rte_fib6_create(name, SOCKET_ID_ANY, &c6);
@@ -108,8 +108,8 @@ static int build_fibs(struct cp_rt_policy *p, char *err, size_t errlen)
 	return 0;
 }
 
-struct cp_rt_policy *cp_rt_policy_build(struct cp_policy_src *src, uint32_t gen,
-					unsigned n_workers, char *err, size_t errlen)
+struct cp_rt_policy *cp_rt_policy_build(struct cp_policy_src *src, uint32_t gen, unsigned n_workers,
+					char *err, size_t errlen)
 {
 	struct cp_rt_policy *p = calloc(1, sizeof(*p));
 	if (p == NULL)

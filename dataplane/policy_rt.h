@@ -14,8 +14,8 @@ struct rte_fib6;
 
 struct cp_rt_rule {
 	const struct cp_rule *src; /* name, ports, categories */
-	int16_t proto;             /* CP_PROTO_ANY or a number */
-	uint8_t action;            /* enum cp_action */
+	int16_t proto;		   /* CP_PROTO_ANY or a number */
+	uint8_t action;		   /* enum cp_action */
 	uint8_t grant;
 	uint8_t has_category;
 	uint8_t has_ports;
@@ -23,7 +23,7 @@ struct cp_rt_rule {
 
 struct cp_inside4 {
 	uint32_t net, mask; /* host order */
-	uint32_t base;      /* first host slot */
+	uint32_t base;	    /* first host slot */
 };
 
 /* The inside space may hold this many IPv4 hosts at most (the direct grant table). */
@@ -43,12 +43,12 @@ struct cp_rt_policy {
 	uint32_t n_hosts4;
 	unsigned n_workers;
 	uint64_t *rule_ctr; /* [worker][rule][0 packets, 1 bytes], each worker writes its own */
-	unsigned refs;      /* views referring to it (control side only) */
+	unsigned refs;	    /* views referring to it (control side only) */
 };
 
 /* Build; takes ownership of src when it succeeds. Returns NULL with a message in err. */
-struct cp_rt_policy *cp_rt_policy_build(struct cp_policy_src *src, uint32_t gen,
-					unsigned n_workers, char *err, size_t errlen);
+struct cp_rt_policy *cp_rt_policy_build(struct cp_policy_src *src, uint32_t gen, unsigned n_workers,
+					char *err, size_t errlen);
 void cp_rt_policy_free(struct cp_rt_policy *p);
 
 /* Leaf of an address (family 4 or 6). */

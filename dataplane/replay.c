@@ -33,8 +33,8 @@
 #include "json_out.h"
 #include "pcap_out.h"
 
-#define WINDOW 2048       /* packets in flight between dispatch and collection */
-#define RING_SIZE 8192    /* > WINDOW * 3: a packet and its two injected frames */
+#define WINDOW	   2048 /* packets in flight between dispatch and collection */
+#define RING_SIZE  8192 /* > WINDOW * 3: a packet and its two injected frames */
 #define POOL_MBUFS 16383
 
 struct replay {
@@ -67,12 +67,13 @@ int cp_replay_precheck(const struct cp_replay_opts *o)
 	pcap_close(p);
 	if (dlt != DLT_EN10MB) {
 		const char *name = pcap_datalink_val_to_name(dlt);
-		fprintf(stderr, "chokepoint: %s: not an Ethernet capture (link type %d%s%s)\n", o->in,
-			dlt, name ? ", " : "", name ? name : "");
+		fprintf(stderr, "chokepoint: %s: not an Ethernet capture (link type %d%s%s)\n",
+			o->in, dlt, name ? ", " : "", name ? name : "");
 		return -1;
 	}
 	if (strpbrk(o->in, ",=") != NULL) {
-		fprintf(stderr, "chokepoint: %s: a capture path may not contain ',' or '='\n", o->in);
+		fprintf(stderr, "chokepoint: %s: a capture path may not contain ',' or '='\n",
+			o->in);
 		return -1;
 	}
 	return 0;
@@ -90,11 +91,13 @@ static int scan_capture(struct replay *r)
 	char eb[PCAP_ERRBUF_SIZE];
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	pcap_t *p = pcap_open_offline_with_tstamp_precision(r->o->in, PCAP_TSTAMP_PRECISION_NANO, eb);
+	pcap_t *p =
+	    pcap_open_offline_with_tstamp_precision(r->o->in, PCAP_TSTAMP_PRECISION_NANO, eb);
 	int rc;
 	if (p == NULL)
 		return -1;
-	r->stamps = pcap_open_offline_with_tstamp_precision(r->o->in, PCAP_TSTAMP_PRECISION_NANO, eb);
+	r->stamps =
+	    pcap_open_offline_with_tstamp_precision(r->o->in, PCAP_TSTAMP_PRECISION_NANO, eb);
 	if (r->stamps == NULL) {
 		pcap_close(p);
 		return -1;
@@ -105,8 +108,8 @@ static int scan_capture(struct replay *r)
 		r->total++;
 	}
 	if (rc == -1)
-		fprintf(stderr, "chokepoint: %s: capture ends early after %lu packets: %s\n", r->o->in,
-			(unsigned long)r->total, pcap_geterr(p));
+		fprintf(stderr, "chokepoint: %s: capture ends early after %lu packets: %s\n",
+			r->o->in, (unsigned long)r->total, pcap_geterr(p));
 	pcap_close(p);
 	return 0;
 }
@@ -140,8 +143,8 @@ static int setup_ring_port(struct replay *r)
 
 	for (unsigned w = 0; w < nw; w++) {
 		snprintf(name, sizeof(name), "cp_rx_%u", w);
-		r->rx[w] = rte_ring_create(name, RING_SIZE, SOCKET_ID_ANY,
-					   RING_F_SP_ENQ | RING_F_SC_DEQ);
+		r->rx[w] =
+		    rte_ring_create(name, RING_SIZE, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(name, sizeof(name), "cp_tx_%u", w);
 		tx[w] = rte_ring_create(name, 64, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (r->rx[w] == NULL || tx[w] == NULL)
@@ -151,8 +154,8 @@ static int setup_ring_port(struct replay *r)
 	if (id < 0 || rte_eth_dev_configure((uint16_t)id, (uint16_t)nw, (uint16_t)nw, &conf) != 0)
 		return -1;
 	for (unsigned w = 0; w < nw; w++)
-		if (rte_eth_rx_queue_setup((uint16_t)id, (uint16_t)w, RING_SIZE, SOCKET_ID_ANY, NULL,
-					   r->dp.pool) != 0 ||
+		if (rte_eth_rx_queue_setup((uint16_t)id, (uint16_t)w, RING_SIZE, SOCKET_ID_ANY,
+					   NULL, r->dp.pool) != 0 ||
 		    rte_eth_tx_queue_setup((uint16_t)id, (uint16_t)w, 64, SOCKET_ID_ANY, NULL) != 0)
 			return -1;
 	if (rte_eth_dev_start((uint16_t)id) != 0)
@@ -191,8 +194,8 @@ static int setup_workers(struct replay *r)
 		if (cp_flow_table_init(&wk->ft, name, per, SOCKET_ID_ANY) != 0)
 			return -1;
 		snprintf(name, sizeof(name), "cp_rec%u", w);
-		wk->record = rte_ring_create(name, RING_SIZE, SOCKET_ID_ANY,
-					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		wk->record =
+		    rte_ring_create(name, RING_SIZE, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (wk->record == NULL)
 			return -1;
 	}
@@ -223,8 +226,8 @@ static void write_verdict(struct replay *r, const struct cp_meta *m)
 {
 	const struct cp_rt_policy *pol = r->ctl.pol;
 	const char *rule = m->rule != CP_NO_RULE && pol != NULL && m->rule < pol->n_rules
-				   ? pol->src->rules[m->rule].name
-				   : NULL;
+			       ? pol->src->rules[m->rule].name
+			       : NULL;
 	const char *reason = cp_reason_verdict((enum cp_reason)m->reason);
 	FILE *f = r->verdicts;
 	fprintf(f, "{\"n\": %u, \"verdict\": \"%s\", \"rule\": ", m->n,
@@ -257,7 +260,8 @@ static void collect(struct replay *r, bool drain)
 			r->io_error |= cp_pcap_write_mbuf(&r->inject, ts, m);
 		} else {
 			write_verdict(r, meta);
-			r->io_error |= cp_pcap_write_mbuf(meta->forwarded ? &r->pass : &r->drop, ts, m);
+			r->io_error |=
+			    cp_pcap_write_mbuf(meta->forwarded ? &r->pass : &r->drop, ts, m);
 			r->collected++;
 		}
 		rte_pktmbuf_free(m);
@@ -327,8 +331,8 @@ static struct rte_mbuf *linearize(struct replay *r, struct rte_mbuf *m)
 static void route(struct replay *r, struct rte_mbuf *m, unsigned *port, unsigned *worker)
 {
 	struct cp_pkt p;
-	enum cp_reason pr = cp_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
-				     &p);
+	enum cp_reason pr =
+	    cp_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), &p);
 	*port = 1;
 	*worker = 0;
 	if (pr != CP_R_NONE)
@@ -351,14 +355,16 @@ static int dispatch(struct replay *r)
 			collect(r, false);
 			continue;
 		}
-		uint16_t nb = rte_eth_rx_burst(r->pcap_port, 0, pkts, room < CP_BURST ? room : CP_BURST);
+		uint16_t nb =
+		    rte_eth_rx_burst(r->pcap_port, 0, pkts, room < CP_BURST ? room : CP_BURST);
 		if (nb == 0)
 			break; /* libpcap read fewer than it did before: stop here */
 		for (uint16_t i = 0; i < nb; i++) {
 			struct rte_mbuf *m = pkts[i];
 			struct pcap_pkthdr *h;
 			const u_char *data;
-			uint64_t ts = pcap_next_ex(r->stamps, &h, &data) == 1 ? ts_ns(h) : r->t_last;
+			uint64_t ts =
+			    pcap_next_ex(r->stamps, &h, &data) == 1 ? ts_ns(h) : r->t_last;
 			uint64_t rel = ts > r->t0 ? ts - r->t0 : 0;
 			while (r->next_ev < r->n_ev && r->ev[r->next_ev].at_ns <= rel) {
 				collect(r, true);
@@ -400,9 +406,9 @@ static int setup(struct replay *r, char *err, size_t errlen)
 {
 	struct cp_dp *dp = &r->dp;
 	static const struct rte_mbuf_dynfield meta_desc = {
-		.name = "chokepoint_meta",
-		.size = sizeof(struct cp_meta),
-		.align = __alignof__(struct cp_meta),
+	    .name = "chokepoint_meta",
+	    .size = sizeof(struct cp_meta),
+	    .align = __alignof__(struct cp_meta),
 	};
 	dp->replay = true;
 	dp->tsc_hz = rte_get_tsc_hz();
@@ -412,8 +418,8 @@ static int setup(struct replay *r, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot register mbuf fields");
 		return -1;
 	}
-	dp->pool = rte_pktmbuf_pool_create("cp_pool", POOL_MBUFS, 256, 0,
-					   RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	dp->pool = rte_pktmbuf_pool_create("cp_pool", POOL_MBUFS, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					   SOCKET_ID_ANY);
 	r->big = rte_pktmbuf_pool_create("cp_big", 63, 0, 0, UINT16_MAX, SOCKET_ID_ANY);
 	if (dp->pool == NULL || r->big == NULL) {
 		snprintf(err, errlen, "cannot create mbuf pools: %s", rte_strerror(rte_errno));

@@ -14,7 +14,7 @@ struct cp_replay_opts {
 	const char *events; /* NULL: none */
 	unsigned workers;
 	uint32_t flows; /* flow-table capacity, all workers together */
-	int quiet;      /* no summary table */
+	int quiet;	/* no summary table */
 };
 
 /* Checks that run before EAL init (so that a refusal is one line): the capture is readable and

@@ -13,16 +13,15 @@
 
 struct cp_view {
 	const struct cp_rt_policy *pol; /* NULL: no policy yet (drop, reason no-policy) */
-	uint32_t gen;                   /* policy generation; 0 without a policy */
-	uint32_t epoch;                 /* grant epoch (see grants.h) */
+	uint32_t gen;			/* policy generation; 0 without a policy */
+	uint32_t epoch;			/* grant epoch (see grants.h) */
 	uint8_t shutoff;
 	uint8_t uplink; /* port index of the active uplink, CP_NO_PORT when none is up */
 	struct cp_grant_slots gr;
 };
 
 /* The grant slot that covers the initiator address a, or CP_NO_SLOT. */
-static inline uint32_t cp_view_grant_slot(const struct cp_view *v, uint8_t family,
-					  const uint8_t *a)
+static inline uint32_t cp_view_grant_slot(const struct cp_view *v, uint8_t family, const uint8_t *a)
 {
 	if (family == 4) {
 		int64_t h = cp_rt_host4(v->pol, a);

@@ -13,7 +13,7 @@
 #include "inject.h"
 
 #define SWEEP_EVERY 64 /* loops between two sweeps */
-#define SWEEP_SCAN 64  /* flow slots looked at per sweep */
+#define SWEEP_SCAN  64 /* flow slots looked at per sweep */
 
 uint64_t cp_clock_ns(const struct cp_dp *dp)
 {
@@ -63,7 +63,8 @@ static void classify(const struct cp_view *v, uint8_t fam, uint8_t proto, const 
 			    !(ports_match(&ru->src->sport, ip) && ports_match(&ru->src->dport, rp)))
 				continue;
 			if (ru->has_category)
-				continue; /* no category can have matched yet: payload comes later */
+				continue; /* no category can have matched yet: payload comes later
+					   */
 			if (ru->grant) {
 				if (!slot_known) {
 					slot = cp_view_grant_slot(v, fam, ia);
@@ -76,7 +77,7 @@ static void classify(const struct cp_view *v, uint8_t fam, uint8_t proto, const 
 				d->grant_slot = slot;
 			}
 			d->rule = (uint16_t)r;
-			d->verdict = ru->action == CP_ACT_PASS   ? CP_V_PASS
+			d->verdict = ru->action == CP_ACT_PASS	 ? CP_V_PASS
 				     : ru->action == CP_ACT_DROP ? CP_V_DROP
 								 : CP_V_REJECT;
 			d->reason = ru->action == CP_ACT_PASS ? CP_R_NONE : CP_R_RULE;
@@ -86,13 +87,14 @@ static void classify(const struct cp_view *v, uint8_t fam, uint8_t proto, const 
 	d->rule = CP_NO_RULE;
 	d->verdict = CP_V_DROP;
 	d->reason = grant_miss && slot != CP_NO_SLOT && v->gr.deadline[slot] != 0
-			    ? CP_R_GRANT_EXPIRED
-			    : CP_R_DEFAULT_DENY;
+			? CP_R_GRANT_EXPIRED
+			: CP_R_DEFAULT_DENY;
 }
 
 /* A flow's decision, from the cache when it still holds, else evaluated again. */
 static void decide_flow(struct cp_worker *wk, const struct cp_view *v, const struct cp_pkt *p,
-			struct cp_flow *f, bool from_a, bool fresh, uint64_t now, struct decision *d)
+			struct cp_flow *f, bool from_a, bool fresh, uint64_t now,
+			struct decision *d)
 {
 	if (!fresh && f->gen == v->gen && f->epoch == v->epoch &&
 	    (f->grant_slot == CP_NO_SLOT || grant_live(v, f->grant_slot, now))) {
@@ -292,8 +294,8 @@ void cp_worker_burst(struct cp_worker *wk, unsigned in_port, struct rte_mbuf **p
 			rule_ctr[d[i].rule * 2 + 1] += len;
 		}
 		if (d[i].verdict == CP_V_REJECT && !monitor && pres[i] == CP_R_NONE)
-			ninj = build_injects(wk, m, &meta[i], from_a[i], in_port, out, inj,
-					     inj_port);
+			ninj =
+			    build_injects(wk, m, &meta[i], from_a[i], in_port, out, inj, inj_port);
 		if (dp->replay) {
 			for (unsigned j = 0; j < ninj; j++) {
 				struct cp_meta *im = cp_meta(dp, inj[j]);
@@ -358,8 +360,8 @@ int cp_worker_main(void *arg)
 		uint64_t t0 = rte_rdtsc();
 		bool busy = false;
 		for (unsigned q = 0; q < dp->n_rx; q++) {
-			uint16_t nb = rte_eth_rx_burst(dp->rx_port_id[q], (uint16_t)wk->id, pkts,
-						       CP_BURST);
+			uint16_t nb =
+			    rte_eth_rx_burst(dp->rx_port_id[q], (uint16_t)wk->id, pkts, CP_BURST);
 			if (nb == 0)
 				continue;
 			busy = true;
@@ -370,7 +372,8 @@ int cp_worker_main(void *arg)
 			/* Replay: one queue per worker, each packet tagged with its port. */
 			for (unsigned i = 0, j; i < nb; i = j) {
 				unsigned port = cp_meta(dp, pkts[i])->in_port;
-				for (j = i + 1; j < nb && cp_meta(dp, pkts[j])->in_port == port; j++)
+				for (j = i + 1; j < nb && cp_meta(dp, pkts[j])->in_port == port;
+				     j++)
 					;
 				cp_worker_burst(wk, port, pkts + i, j - i);
 			}
@@ -380,9 +383,8 @@ int cp_worker_main(void *arg)
 			const struct cp_view *v = __atomic_load_n(&dp->view, __ATOMIC_ACQUIRE);
 			uint64_t now = dp->replay ? wk->last_now : cp_clock_ns(dp);
 			if (v->pol != NULL)
-				wk->c.flows_evicted += cp_flow_sweep(&wk->ft, now,
-								     v->pol->flow_timeout_ns,
-								     SWEEP_SCAN);
+				wk->c.flows_evicted += cp_flow_sweep(
+				    &wk->ft, now, v->pol->flow_timeout_ns, SWEEP_SCAN);
 			rte_rcu_qsbr_quiescent(dp->qsv, wk->id);
 		}
 		uint64_t dt = rte_rdtsc() - t0;

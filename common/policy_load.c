@@ -14,6 +14,8 @@
 
 #define MAX_FILE_BYTES	    (64u << 20) /* a policy larger than this is refused */
 #define MAX_FLAT_PREFIXES   (1u << 22)	/* all sets together, includes expanded */
+#define MAX_SET_STEPS	    (1u << 26)	/* work allowed to expand includes */
+#define MAX_MSGS	    1000	/* problems shown; the rest are counted */
 #define MAX_SETTING_INSPECT 1048576
 #define MAX_SETTING_TIMEOUT 604800
 
@@ -45,10 +47,11 @@ struct set_tmp {
 
 struct loader {
 	const char *path;
+	char dir[4096]; /* the policy file's directory, where @include looks; "" for the cwd */
 	struct cp_policy_src *p;
 	struct msg *msgs;
 	unsigned n_msgs, cap_msgs;
-	unsigned errors;
+	unsigned not_shown, not_shown_errors; /* problems past MAX_MSGS */
 	bool oom;
 	struct set_tmp *st;
 	struct name_ref *set_names; /* sorted by name */
@@ -63,9 +66,15 @@ static void vreport(struct loader *ld, bool error, const char *file, int line, c
 {
 	char text[1024];
 
-	if (error)
-		ld->errors++;
+	if (ld->n_msgs >= MAX_MSGS) {
+		ld->not_shown++;
+		ld->not_shown_errors += error;
+		return;
+	}
 	vsnprintf(text, sizeof(text), fmt, ap);
+	for (char *c = text; *c != '\0'; c++) /* one line per problem, no terminal escapes */
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	if (ld->n_msgs == ld->cap_msgs) {
 		unsigned cap = ld->cap_msgs ? ld->cap_msgs * 2 : 16;
 		struct msg *m = realloc(ld->msgs, cap * sizeof(*m));
@@ -81,7 +90,16 @@ static void vreport(struct loader *ld, bool error, const char *file, int line, c
 	m->seq = ld->n_msgs;
 	m->error = error;
 	m->text = strdup(text);
-	m->file = (file != NULL && strcmp(file, ld->path) != 0) ? strdup(file) : NULL;
+	m->file = NULL;
+	if (file != NULL && strcmp(file, ld->path) != 0) {
+		/* a file named by @include: libconfig keeps the name as written */
+		size_t len = strlen(ld->dir) + strlen(file) + 2;
+		m->file = malloc(len);
+		if (m->file != NULL && (file[0] == '/' || ld->dir[0] == '\0'))
+			snprintf(m->file, len, "%s", file);
+		else if (m->file != NULL)
+			snprintf(m->file, len, "%s/%s", ld->dir, file);
+	}
 	if (m->text == NULL) {
 		free(m->file);
 		ld->oom = true;
@@ -129,11 +147,10 @@ __attribute__((format(printf, 3, 4))) static void err_line(struct loader *ld, in
 	va_end(ap);
 }
 
-/* Records that memory ran out; the load fails. Returns false for the caller to return. */
-static bool no_memory(struct loader *ld)
+/* Records that memory ran out; the load fails. */
+static void no_memory(struct loader *ld)
 {
 	ld->oom = true;
-	return false;
 }
 
 static int msg_cmp(const void *a, const void *b)
@@ -159,10 +176,12 @@ static void flush_msgs(struct loader *ld, struct cp_diag *diag)
 		free(m->text);
 		free(m->file);
 	}
-	if (ld->oom) {
+	if (ld->not_shown_errors > 0)
+		cp_diag_error(diag, ld->path, 0, "%u more problems not shown", ld->not_shown);
+	else if (ld->not_shown > 0)
+		cp_diag_warn(diag, ld->path, 0, "%u more warnings not shown", ld->not_shown);
+	if (ld->oom)
 		cp_diag_error(diag, ld->path, 0, "out of memory");
-		ld->errors++;
-	}
 	free(ld->msgs);
 	ld->msgs = NULL;
 	ld->n_msgs = ld->cap_msgs = 0;
@@ -429,14 +448,19 @@ out:
 	free(pos);
 }
 
-/* Every set reachable from i (i included, each once, cycles tolerated) into vis; returns count. */
-static unsigned reachable_sets(const struct loader *ld, unsigned i, unsigned *stamp, unsigned *vis)
+/* Every set reachable from i (i included, each once, cycles tolerated) into vis; returns the
+ * count, or 0 when that would take more than *budget steps (hostile nesting). */
+static unsigned reachable_sets(const struct loader *ld, unsigned i, unsigned *stamp, unsigned *vis,
+			       size_t *budget)
 {
 	unsigned nvis = 0, done = 0;
 	stamp[i] = i + 1;
 	vis[nvis++] = i;
 	while (done < nvis) {
 		const struct set_tmp *t = &ld->st[vis[done++]];
+		if (*budget <= t->n_incl)
+			return 0;
+		*budget -= t->n_incl + 1u;
 		for (unsigned k = 0; k < t->n_incl; k++) {
 			unsigned v = t->incl[k];
 			if (stamp[v] != i + 1) {
@@ -452,7 +476,7 @@ static unsigned reachable_sets(const struct loader *ld, unsigned i, unsigned *st
 static void flatten_sets(struct loader *ld)
 {
 	unsigned n = ld->p->n_sets;
-	size_t total = 0;
+	size_t total = 0, budget = MAX_SET_STEPS;
 	unsigned *stamp = calloc(n, sizeof(*stamp));
 	unsigned *vis = calloc(n, sizeof(*vis));
 	if (stamp == NULL || vis == NULL) {
@@ -461,8 +485,12 @@ static void flatten_sets(struct loader *ld)
 	}
 	for (unsigned i = 0; i < n; i++) {
 		struct cp_set *set = &ld->p->sets[i];
-		unsigned nvis = reachable_sets(ld, i, stamp, vis);
+		unsigned nvis = reachable_sets(ld, i, stamp, vis, &budget);
 		size_t count = 0;
+		if (nvis == 0) {
+			err(ld, ld->st[i].cfg, "sets include each other too deeply to expand");
+			break;
+		}
 		for (unsigned k = 0; k < nvis; k++)
 			count += ld->st[vis[k]].n_own;
 		total += count;
@@ -1234,10 +1262,9 @@ static bool parse_and_validate(struct loader *ld, const char *text, size_t len,
 			       struct cp_diag *diag)
 {
 	config_t cf;
-	char dir[4096];
 
 	config_init(&cf);
-	set_include_dir(&cf, ld->path, dir, sizeof(dir));
+	set_include_dir(&cf, ld->path, ld->dir, sizeof(ld->dir));
 	if (!config_read_file(&cf, ld->path)) {
 		report_parse_error(&cf, ld->path, diag);
 		config_destroy(&cf);

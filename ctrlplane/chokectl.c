@@ -52,7 +52,8 @@ static int usage(void)
 		"  --socket PATH  the daemon's control socket (default " DEFAULT_SOCKET ")\n"
 		"subcommands:\n");
 	for (size_t i = 0; i < N_COMMANDS; i++)
-		fprintf(stderr, "  %s %s\n", commands[i].name, commands[i].args);
+		fprintf(stderr, "  %s%s%s\n", commands[i].name, commands[i].args[0] ? " " : "",
+			commands[i].args);
 	return EXIT_USAGE;
 }
 

@@ -30,7 +30,8 @@ struct cp_wcounters {
 #define CP_COUNTER_FIELD(f, name, help) uint64_t f;
 	CP_SCALAR_COUNTERS(CP_COUNTER_FIELD)
 #undef CP_COUNTER_FIELD
-	uint64_t busy_cycles, total_cycles;
+	uint64_t busy_cycles, total_cycles; /* loop iterations with and without packets */
+	uint64_t work_cycles;		    /* inside cp_worker_burst: the per-packet work */
 } __attribute__((aligned(64)));
 
 const char *cp_verdict_name(enum cp_verdict v);

@@ -143,4 +143,11 @@ void cp_counters_summary(FILE *f, struct cp_dp *dp, struct cp_ctl *ctl, uint64_t
 		(unsigned long)s.flows_created, (unsigned long)s.flows_evicted,
 		(unsigned long)flows_active(dp), (unsigned long)s.injected,
 		cp_grants_active(&ctl->grants, now));
+	if (total > 0)
+		fprintf(
+		    f,
+		    "  workers: %.1f cycles/packet of work (parse to act), %.1f with rx and "
+		    "polling; busy %.0f%%\n",
+		    (double)s.work_cycles / (double)total, (double)s.busy_cycles / (double)total,
+		    s.total_cycles ? 100.0 * (double)s.busy_cycles / (double)s.total_cycles : 0);
 }

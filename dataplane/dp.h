@@ -69,6 +69,7 @@ struct cp_dp {
 	bool replay;  /* virtual time from the rx timestamp; results to worker->record */
 	int meta_off; /* replay: struct cp_meta dynfield offset */
 	uint64_t tsc_hz;
+	uint64_t ns_mult; /* (1e9 << 32) / tsc_hz, set by cp_dp_clock_init */
 };
 
 static inline struct cp_meta *cp_meta(const struct cp_dp *dp, struct rte_mbuf *m)
@@ -83,6 +84,12 @@ static inline uint64_t cp_rx_ts(const struct cp_dp *dp, struct rte_mbuf *m)
 
 /* Nanoseconds of the live clock. */
 uint64_t cp_clock_ns(const struct cp_dp *dp);
+
+static inline void cp_dp_clock_init(struct cp_dp *dp, uint64_t tsc_hz)
+{
+	dp->tsc_hz = tsc_hz;
+	dp->ns_mult = (uint64_t)(((__uint128_t)1000000000u << 32) / tsc_hz);
+}
 
 /* The worker lcore loop (l3fwd style): rx burst per port -> parse -> flow -> classify -> act. */
 int cp_worker_main(void *arg);

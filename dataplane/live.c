@@ -109,7 +109,7 @@ static int setup(struct cp_dp *dp, const struct cp_config *c)
 			nw + 1, rte_lcore_count());
 		return -1;
 	}
-	dp->tsc_hz = rte_get_tsc_hz();
+	cp_dp_clock_init(dp, rte_get_tsc_hz());
 	dp->n_workers = nw;
 	dp->pool = rte_pktmbuf_pool_create("cp_pool", mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					   (int)rte_socket_id());

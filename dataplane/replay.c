@@ -411,7 +411,7 @@ static int setup(struct replay *r, char *err, size_t errlen)
 	    .align = __alignof__(struct cp_meta),
 	};
 	dp->replay = true;
-	dp->tsc_hz = rte_get_tsc_hz();
+	cp_dp_clock_init(dp, rte_get_tsc_hz());
 	dp->n_workers = r->o->workers;
 	dp->meta_off = rte_mbuf_dynfield_register(&meta_desc);
 	if (dp->meta_off < 0) {

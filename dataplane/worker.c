@@ -17,7 +17,11 @@
 
 uint64_t cp_clock_ns(const struct cp_dp *dp)
 {
-	return (uint64_t)((__uint128_t)rte_rdtsc() * 1000000000u / dp->tsc_hz);
+	/* ns = tsc * 1e9 / hz, as a multiply by a 32.32 fixed-point factor (no division). */
+	uint64_t mult = dp->ns_mult;
+	if (unlikely(mult == 0))
+		mult = (uint64_t)(((__uint128_t)1000000000u << 32) / dp->tsc_hz);
+	return (uint64_t)(((__uint128_t)rte_rdtsc() * mult) >> 32);
 }
 
 struct decision {
@@ -123,7 +127,14 @@ static void decide_flow(struct cp_worker *wk, const struct cp_view *v, const str
 	f->rule = d->rule;
 	f->verdict = d->verdict;
 	f->reason = d->reason;
-	f->rejected = 0;
+	/* A flow already reset stays rejected while the new decision still rejects it: the ends
+	 * got their RSTs once. */
+	if (f->rejected && !fresh && d->verdict == CP_V_REJECT) {
+		d->verdict = CP_V_DROP;
+		d->reason = CP_R_REJECTED;
+	} else {
+		f->rejected = 0;
+	}
 }
 
 /* Decisions that need no flow: malformed, shutoff, non-IP, no policy, fragments. Returns true
@@ -365,8 +376,10 @@ int cp_worker_main(void *arg)
 			if (nb == 0)
 				continue;
 			busy = true;
+			uint64_t w0 = rte_rdtsc();
 			if (!dp->replay) {
 				cp_worker_burst(wk, q, pkts, nb);
+				wk->c.work_cycles += rte_rdtsc() - w0;
 				continue;
 			}
 			/* Replay: one queue per worker, each packet tagged with its port. */
@@ -377,6 +390,7 @@ int cp_worker_main(void *arg)
 					;
 				cp_worker_burst(wk, port, pkts + i, j - i);
 			}
+			wk->c.work_cycles += rte_rdtsc() - w0;
 		}
 		rte_rcu_qsbr_quiescent(dp->qsv, wk->id);
 		if (++wk->loops % SWEEP_EVERY == 0) {

@@ -22,23 +22,23 @@ struct good_case {
 };
 
 static const struct good_case good[] = {
-	{"192.0.2.1", 4, 32, {192, 0, 2, 1}},
-	{"192.0.2.1/32", 4, 32, {192, 0, 2, 1}},
-	{"192.0.2.0/24", 4, 24, {192, 0, 2, 0}},
-	{"192.0.2.128/25", 4, 25, {192, 0, 2, 128}},
-	{"175.45.176.0/22", 4, 22, {175, 45, 176, 0}},
-	{"10.0.0.0/8", 4, 8, {10}},
-	{"0.0.0.0/0", 4, 0, {0}},
-	{"255.255.255.255", 4, 32, {255, 255, 255, 255}},
-	{"2001:db8::/32", 6, 32, {0x20, 0x01, 0x0d, 0xb8}},
-	{"2001:db8:1000::/48", 6, 48, {0x20, 0x01, 0x0d, 0xb8, 0x10, 0x00}},
-	{"2001:db8::1", 6, 128, {0x20, 0x01, 0x0d, 0xb8, [15] = 1}},
-	{"2001:db8::1/128", 6, 128, {0x20, 0x01, 0x0d, 0xb8, [15] = 1}},
-	{"::/0", 6, 0, {0}},
-	{"::1", 6, 128, {[15] = 1}},
-	{"::ffff:192.0.2.1", 6, 128, {[10] = 0xff, 0xff, 192, 0, 2, 1}},
-	{"fe80::/10", 6, 10, {0xfe, 0x80}},
-	{"2001:db8::8000:0/97", 6, 97, {0x20, 0x01, 0x0d, 0xb8, [12] = 0x80}},
+    {"192.0.2.1", 4, 32, {192, 0, 2, 1}},
+    {"192.0.2.1/32", 4, 32, {192, 0, 2, 1}},
+    {"192.0.2.0/24", 4, 24, {192, 0, 2, 0}},
+    {"192.0.2.128/25", 4, 25, {192, 0, 2, 128}},
+    {"175.45.176.0/22", 4, 22, {175, 45, 176, 0}},
+    {"10.0.0.0/8", 4, 8, {10}},
+    {"0.0.0.0/0", 4, 0, {0}},
+    {"255.255.255.255", 4, 32, {255, 255, 255, 255}},
+    {"2001:db8::/32", 6, 32, {0x20, 0x01, 0x0d, 0xb8}},
+    {"2001:db8:1000::/48", 6, 48, {0x20, 0x01, 0x0d, 0xb8, 0x10, 0x00}},
+    {"2001:db8::1", 6, 128, {0x20, 0x01, 0x0d, 0xb8, [15] = 1}},
+    {"2001:db8::1/128", 6, 128, {0x20, 0x01, 0x0d, 0xb8, [15] = 1}},
+    {"::/0", 6, 0, {0}},
+    {"::1", 6, 128, {[15] = 1}},
+    {"::ffff:192.0.2.1", 6, 128, {[10] = 0xff, 0xff, 192, 0, 2, 1}},
+    {"fe80::/10", 6, 10, {0xfe, 0x80}},
+    {"2001:db8::8000:0/97", 6, 97, {0x20, 0x01, 0x0d, 0xb8, [12] = 0x80}},
 };
 
 static void test_parse_good(void **state)
@@ -65,44 +65,44 @@ struct bad_case {
 };
 
 static const struct bad_case bad[] = {
-	/* host bits set: the message names the network */
-	{"192.0.2.1/24", "network is 192.0.2.0/24"},
-	{"192.0.2.129/25", "network is 192.0.2.128/25"},
-	{"175.45.177.0/22", "network is 175.45.176.0/22"},
-	{"10.0.0.1/0", "network is 0.0.0.0/0"},
-	{"2001:db8::1/32", "network is 2001:db8::/32"},
-	{"2001:db8:1:2::/48", "network is 2001:db8:1::/48"},
-	{"192.0.2.1/24", "host bits"},
-	/* bad lengths */
-	{"192.0.2.0/33", "192.0.2.0/33"},
-	{"2001:db8::/129", "2001:db8::/129"},
-	{"192.0.2.0/", "prefix length"},
-	{"192.0.2.0/-1", "prefix length"},
-	{"192.0.2.0/+8", "prefix length"},
-	{"192.0.2.0/24x", "prefix length"},
-	{"192.0.2.0/ 24", "prefix length"},
-	{"192.0.2.0/24 ", "prefix length"},
-	{"192.0.2.0/24/24", "prefix length"},
-	{"192.0.2.0/000024", "prefix length"},
-	{"192.0.2.0/99999999999999999999", "prefix length"},
-	{"192.0.2.0/4294967320", "prefix length"},
-	/* bad addresses */
-	{"/", "bad address"},
-	{"/24", "bad address"},
-	{"", "bad address"},
-	{"junk", "bad address"},
-	{"192.0.2", "bad address"},
-	{"192.0.2.1.5", "bad address"},
-	{"192.0.2.256", "bad address"},
-	{"192.0.2.1:80", "bad address"},
-	{" 192.0.2.1", "bad address"},
-	{"192.0.2.1 ", "bad address"},
-	{"2001:db8:::1", "bad address"},
-	{"2001:db8::g", "bad address"},
-	{"inside", "bad address"},
-	{"@set", "bad address"},
-	{"1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb:cccc:dddd:eeee:ffff:0000:1111",
-	 "bad address"},
+    /* host bits set: the message names the network */
+    {"192.0.2.1/24", "network is 192.0.2.0/24"},
+    {"192.0.2.129/25", "network is 192.0.2.128/25"},
+    {"175.45.177.0/22", "network is 175.45.176.0/22"},
+    {"10.0.0.1/0", "network is 0.0.0.0/0"},
+    {"2001:db8::1/32", "network is 2001:db8::/32"},
+    {"2001:db8:1:2::/48", "network is 2001:db8:1::/48"},
+    {"192.0.2.1/24", "host bits"},
+    /* bad lengths */
+    {"192.0.2.0/33", "192.0.2.0/33"},
+    {"2001:db8::/129", "2001:db8::/129"},
+    {"192.0.2.0/", "prefix length"},
+    {"192.0.2.0/-1", "prefix length"},
+    {"192.0.2.0/+8", "prefix length"},
+    {"192.0.2.0/24x", "prefix length"},
+    {"192.0.2.0/ 24", "prefix length"},
+    {"192.0.2.0/24 ", "prefix length"},
+    {"192.0.2.0/24/24", "prefix length"},
+    {"192.0.2.0/000024", "prefix length"},
+    {"192.0.2.0/99999999999999999999", "prefix length"},
+    {"192.0.2.0/4294967320", "prefix length"},
+    /* bad addresses */
+    {"/", "bad address"},
+    {"/24", "bad address"},
+    {"", "bad address"},
+    {"junk", "bad address"},
+    {"192.0.2", "bad address"},
+    {"192.0.2.1.5", "bad address"},
+    {"192.0.2.256", "bad address"},
+    {"192.0.2.1:80", "bad address"},
+    {" 192.0.2.1", "bad address"},
+    {"192.0.2.1 ", "bad address"},
+    {"2001:db8:::1", "bad address"},
+    {"2001:db8::g", "bad address"},
+    {"inside", "bad address"},
+    {"@set", "bad address"},
+    {"1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb:cccc:dddd:eeee:ffff:0000:1111",
+     "bad address"},
 };
 
 static void test_parse_bad(void **state)
@@ -141,9 +141,8 @@ static void test_addr_parse(void **state)
 		int rc;
 		uint8_t family;
 	} cases[] = {
-	    {"192.0.2.1", 0, 4},     {"2001:db8::1", 0, 6}, {"::", 0, 6},
-	    {"192.0.2.0/24", -1, 0}, {"", -1, 0},           {"2001:db8::/32", -1, 0},
-	    {"x", -1, 0},            {"1.2.3", -1, 0},
+	    {"192.0.2.1", 0, 4}, {"2001:db8::1", 0, 6},	   {"::", 0, 6}, {"192.0.2.0/24", -1, 0},
+	    {"", -1, 0},	 {"2001:db8::/32", -1, 0}, {"x", -1, 0}, {"1.2.3", -1, 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct cp_prefix p;
@@ -164,14 +163,10 @@ static void test_format(void **state)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-	    {"192.0.2.1", "192.0.2.1"},
-	    {"192.0.2.1/32", "192.0.2.1"},
-	    {"192.0.2.0/24", "192.0.2.0/24"},
-	    {"0.0.0.0/0", "0.0.0.0/0"},
-	    {"2001:db8::/32", "2001:db8::/32"},
-	    {"2001:DB8:0:0::1", "2001:db8::1"},
-	    {"2001:db8::1/128", "2001:db8::1"},
-	    {"::/0", "::/0"},
+	    {"192.0.2.1", "192.0.2.1"},		{"192.0.2.1/32", "192.0.2.1"},
+	    {"192.0.2.0/24", "192.0.2.0/24"},	{"0.0.0.0/0", "0.0.0.0/0"},
+	    {"2001:db8::/32", "2001:db8::/32"}, {"2001:DB8:0:0::1", "2001:db8::1"},
+	    {"2001:db8::1/128", "2001:db8::1"}, {"::/0", "::/0"},
 	    {"fe80::/10", "fe80::/10"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -314,11 +309,15 @@ static void test_addr_bit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_good),    cmocka_unit_test(test_parse_bad),
+	    cmocka_unit_test(test_parse_good),
+	    cmocka_unit_test(test_parse_bad),
 	    cmocka_unit_test(test_parse_error_truncated),
-	    cmocka_unit_test(test_addr_parse),    cmocka_unit_test(test_format),
-	    cmocka_unit_test(test_format_bounds), cmocka_unit_test(test_contains),
-	    cmocka_unit_test(test_match),         cmocka_unit_test(test_addr_bit),
+	    cmocka_unit_test(test_addr_parse),
+	    cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_format_bounds),
+	    cmocka_unit_test(test_contains),
+	    cmocka_unit_test(test_match),
+	    cmocka_unit_test(test_addr_bit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

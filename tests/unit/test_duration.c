@@ -58,12 +58,12 @@ static void test_bad(void **state)
 	    "0x10",
 	    "5m5",
 	    "1h30m",
-	    "18446744074",            /* more than UINT64_MAX nanoseconds */
-	    "213504d",                /* likewise, through the unit */
-	    "18446744073709551615",   /* UINT64_MAX seconds */
-	    "18446744073709551616",   /* UINT64_MAX + 1 */
+	    "18446744074",	    /* more than UINT64_MAX nanoseconds */
+	    "213504d",		    /* likewise, through the unit */
+	    "18446744073709551615", /* UINT64_MAX seconds */
+	    "18446744073709551616", /* UINT64_MAX + 1 */
 	    "99999999999999999999999999999999",
-	    "307445734561825861m",    /* overflows the multiplication itself */
+	    "307445734561825861m", /* overflows the multiplication itself */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint64_t s = 0;

@@ -648,6 +648,56 @@ static void test_diag_shared(void **state)
 	unload(&bad);
 }
 
+/* Builds a policy text of n repetitions of a formatted piece between a head and a tail. */
+static char *repeat_text(const char *head, const char *piece, unsigned n, const char *tail)
+{
+	size_t cap = strlen(head) + strlen(tail) + (size_t)n * (strlen(piece) + 16) + 1, len;
+	char *t = malloc(cap);
+	assert_non_null(t);
+	len = (size_t)snprintf(t, cap, "%s", head);
+	for (unsigned i = 0; i < n; i++)
+		len += (size_t)snprintf(t + len, cap - len, piece, i + 1, i);
+	snprintf(t + len, cap - len, "%s", tail);
+	return t;
+}
+
+/* Inputs meant to hurt: control characters, floods of errors, deep include chains. */
+static void test_hostile(void **state)
+{
+	(void)state;
+	struct loaded l;
+
+	load_text(HEAD "rules = ( { action = \"pa\\nss\\x1b[2J\"; } );\n", &l);
+	assert_null(l.p);
+	assert_int_equal(l.diag.errors, 1);
+	assert_non_null(strstr(l.diag.lines[0], "bad action \"pa?ss?[2J\""));
+	unload(&l);
+
+	char *t = repeat_text("version = 1;\nrules = ( { action = \"pass\"; } );\ninside = [\n",
+			      "\"x%u\", # %u\n", 1500, "\"192.0.2.0/24\" ];\n");
+	load_text(t, &l);
+	free(t);
+	assert_null(l.p);
+	assert_int_equal(l.diag.errors, 1001);
+	assert_non_null(strstr(l.diag.lines[l.diag.n - 1], "500 more problems not shown"));
+	unload(&l);
+
+	t = repeat_text(HEAD RULE_OK "sets = {\n  s0 = [ \"192.0.2.0/25\" ];\n",
+			"  s%u = [ \"@s%u\" ];\n", 12000, "};\n");
+	load_text(t, &l);
+	free(t);
+	assert_null(l.p);
+	assert_int_equal(l.diag.errors, 1);
+	assert_non_null(strstr(l.diag.lines[0], "too deeply"));
+	unload(&l);
+
+	load_text(HEAD "rules = ( { action = \"pass\"; proto = 0x100000006; } );\n", &l);
+	assert_null(l.p);
+	assert_int_equal(l.diag.errors, 1);
+	assert_non_null(strstr(l.diag.lines[0], "integer 0x100000006 is out of range"));
+	unload(&l);
+}
+
 static void test_free_null(void **state)
 {
 	(void)state;
@@ -690,7 +740,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_valid),      cmocka_unit_test(test_invalid),
 	    cmocka_unit_test(test_unreadable), cmocka_unit_test(test_diag_shared),
-	    cmocka_unit_test(test_free_null),  cmocka_unit_test(test_rules_dir),
+	    cmocka_unit_test(test_free_null),  cmocka_unit_test(test_hostile),
+	    cmocka_unit_test(test_rules_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "gen"))
-from pktlib import DENY, EXPIRED, PASS, Capture, TcpConn, main, udp  # noqa: E402
+from pktlib import (DENY, EXPIRED, PASS, REJECT, REJECTED, Capture, TcpConn, main,  # noqa: E402
+                    udp)
 
 S, R = "198.51.100.90", "192.0.2.53"
 H1, H2, H3, H4 = "175.45.177.5", "175.45.177.6", "175.45.177.7", "175.45.177.8"
@@ -23,6 +24,7 @@ def build():
     f7 = TcpConn(S, H1, 50000, 8080)       # inbound to a granted host
     f8 = TcpConn(H1, S, 40008, 22)         # a port no grant rule covers
     f9 = TcpConn(H1, S, 40009, 80)
+    f10 = TcpConn(H4, S, 40010, 25)       # rejected before grants change elsewhere
     q3 = lambda: udp(H3, R, 40003, 53, b"q3")  # noqa: E731
     a3 = lambda: udp(R, H3, 53, 40003, b"a3")  # noqa: E731
     data = lambda c, fc=True: c.send(b"data", from_client=fc)  # noqa: E731
@@ -35,14 +37,17 @@ def build():
         (4.0, f6.syn(), W),
         (5.0, f7.syn(), DENY),                                  # initiator outside: no grant
         (6.0, f8.syn(), DENY),                                  # no grant rule for port 22
+        (7.0, f10.syn(), REJECT("no-smtp")),
         (10.0, f5.syn(), DENY),                                 # grant comes at 20
         (20.0, f5.syn(), W), (20.1, f5.synack(), W),            # the new grant re-evaluates
+        (21.0, f10.syn(), REJECTED("no-smtp")),                 # still rejected: no new reject
         (250.0, data(f1), W), (250.1, data(f6), W),
         (299.0, data(f1), W), (301.0, data(f1), W),             # renewed at 250: until 550
         (301.5, data(f6), W),
         (399.0, q3(), D),
         (400.0, q3(), EXPIRED), (400.1, a3(), EXPIRED),         # revoked
         (400.2, data(f2), W),                                   # other grants unaffected
+        (400.3, f10.syn(), REJECTED("no-smtp")),
         (449.0, data(f6), W), (450.0, data(f6), W),
         (499.9, data(f6), W),
         (500.0, data(f1), W),                                   # renewed at 500: until 800

@@ -3,7 +3,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "gen"))
-from pktlib import (DENY, MALFORMED, PASS, REJECT, SHUTOFF, Capture, TcpConn, arp_request,  # noqa: E402
+from pktlib import (DENY, MALFORMED, PASS, REJECT, REJECTED, SHUTOFF, Capture, TcpConn, arp_request,  # noqa: E402
                     dns_query, icmp_echo, main, tcp)
 
 A, B = "175.45.176.100", "198.51.100.100"
@@ -18,6 +18,7 @@ def build():
     plan = [
         (0.0, c.syn(), O), (0.1, c.synack(), O), (0.2, c.ack(), O),
         (1.0, tcp(B, A, 40002, 22, "S"), DENY),
+        (2.0, tcp(B, A, 40007, 445, "S", seq=1), REJECT("no-smb")),
         (50.0, d(), O), (50.1, d(False), O),
         (99.9, d(), O),
         (100.0, d(), SHUTOFF), (100.1, d(False), SHUTOFF),
@@ -33,6 +34,7 @@ def build():
         (202.0, icmp_echo(A, B, ident=5), O),
         (203.0, arp_request(A, "175.45.176.1"), PASS()),
         (204.0, tcp(B, A, 40006, 445, "S"), REJECT("no-smb")),
+        (205.0, tcp(B, A, 40007, 445, "S", seq=1), REJECTED("no-smb")),   # rejected before
     ]
     for t, f, e in plan:
         cap.add(f, t, e)

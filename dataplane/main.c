@@ -154,19 +154,17 @@ int main(int argc, char **argv)
 	if (o.replay != NULL && cp_replay_precheck(&ro) != 0)
 		return 1;
 
-	char *eal_argv[20], lcores[64];
+	char *own[16], lcores[64];
+	char **eal_argv = own;
 	int eal_argc;
 	if (sep >= 0) {
+		eal_argv = argv; /* EAL stops at "--" */
 		eal_argc = sep;
-		for (int i = 0; i < sep && i < 15; i++)
-			eal_argv[i] = argv[i];
-		eal_argc = sep < 15 ? sep : 15;
-		eal_argv[eal_argc] = NULL;
 	} else if (o.replay != NULL) {
-		eal_argc = replay_eal_args(o.workers, eal_argv, lcores, sizeof(lcores));
+		eal_argc = replay_eal_args(o.workers, own, lcores, sizeof(lcores));
 	} else {
-		eal_argv[0] = argv[0];
-		eal_argv[1] = NULL;
+		own[0] = argv[0];
+		own[1] = NULL;
 		eal_argc = 1;
 	}
 	if (rte_eal_init(eal_argc, eal_argv) < 0) {

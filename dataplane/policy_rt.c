@@ -68,23 +68,35 @@ static int build_fibs(struct cp_rt_policy *p, char *err, size_t errlen)
 				root6 = c->leaf;
 		}
 	}
+	/* The narrowest next hop that holds every leaf index: the 2^24-entry first level is most
+	 * of the memory (and of the build time), 16 MiB per byte of next hop. */
+	unsigned nl = p->space.n_leaves;
+	enum rte_fib_dir24_8_nh_sz nh4 = nl < 0x80     ? RTE_FIB_DIR24_8_1B
+					 : nl < 0x8000 ? RTE_FIB_DIR24_8_2B
+						       : RTE_FIB_DIR24_8_4B;
+	enum rte_fib_trie_nh_sz nh6 = nl < 0x8000 ? RTE_FIB6_TRIE_2B : RTE_FIB6_TRIE_4B;
 	struct rte_fib_conf c4 = {
 	    .type = RTE_FIB_DIR24_8,
 	    .default_nh = root4,
 	    .max_routes = (int)n4 + 1,
-	    .dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_4B, .num_tbl8 = long4 + 16},
+	    .dir24_8 = {.nh_sz = nh4, .num_tbl8 = long4 + 16},
 	};
 	snprintf(name, sizeof(name), "cpfib4_%u", p->gen);
-	p->fib4 = rte_fib_create(name, SOCKET_ID_ANY, &c4);
+	/* A family with no prefix but its root needs no table: every address is the root leaf. */
+	p->root4 = root4;
+	p->root6 = root6;
+	if (n4 > 1)
+		p->fib4 = rte_fib_create(name, SOCKET_ID_ANY, &c4);
 	struct rte_fib6_conf c6 = {
 	    .type = RTE_FIB6_TRIE,
 	    .default_nh = root6,
 	    .max_routes = (int)n6 + 1,
-	    .trie = {.nh_sz = RTE_FIB6_TRIE_4B, .num_tbl8 = n6 * 14 + 16},
+	    .trie = {.nh_sz = nh6, .num_tbl8 = n6 * 14 + 16},
 	};
 	snprintf(name, sizeof(name), "cpfib6_%u", p->gen);
-	p->fib6 = rte_fib6_create(name, SOCKET_ID_ANY, &c6);
-	if (p->fib4 == NULL || p->fib6 == NULL) {
+	if (n6 > 1)
+		p->fib6 = rte_fib6_create(name, SOCKET_ID_ANY, &c6);
+	if ((n4 > 1 && p->fib4 == NULL) || (n6 > 1 && p->fib6 == NULL)) {
 		snprintf(err, errlen, "cannot create the prefix tables (%s): out of DPDK memory?",
 			 rte_strerror(rte_errno));
 		return -1;
@@ -167,14 +179,18 @@ void cp_rt_policy_free(struct cp_rt_policy *p)
 
 const struct cp_leaf *cp_rt_leaf(const struct cp_rt_policy *p, uint8_t family, const uint8_t *a)
 {
-	uint64_t nh = 0;
+	uint64_t nh;
 	if (family == 4) {
 		uint32_t ip = be32(a);
-		rte_fib_lookup_bulk(p->fib4, &ip, &nh, 1);
+		nh = p->root4;
+		if (p->fib4 != NULL)
+			rte_fib_lookup_bulk(p->fib4, &ip, &nh, 1);
 	} else {
 		uint8_t ip[1][16];
 		memcpy(ip[0], a, 16);
-		rte_fib6_lookup_bulk(p->fib6, ip, &nh, 1);
+		nh = p->root6;
+		if (p->fib6 != NULL)
+			rte_fib6_lookup_bulk(p->fib6, ip, &nh, 1);
 	}
 	return &p->space.leaves[nh < p->space.n_leaves ? nh : 0];
 }

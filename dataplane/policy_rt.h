@@ -38,6 +38,7 @@ struct cp_rt_policy {
 	struct cp_space space;
 	struct rte_fib *fib4;
 	struct rte_fib6 *fib6;
+	uint32_t root4, root6; /* leaves of the two roots (used when a family has no table) */
 	struct cp_inside4 *in4;
 	unsigned n_in4;
 	uint32_t n_hosts4;

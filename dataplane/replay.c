@@ -179,6 +179,8 @@ static int setup_workers(struct replay *r)
 	struct cp_dp *dp = &r->dp;
 	unsigned nw = dp->n_workers;
 	uint32_t per = r->o->flows / nw;
+	if (per > r->total + 64)
+		per = (uint32_t)r->total + 64;
 	size_t sz = rte_rcu_qsbr_get_memsize(nw);
 
 	dp->qsv = rte_zmalloc("cp_qsv", sz, RTE_CACHE_LINE_SIZE);
@@ -363,8 +365,15 @@ static int dispatch(struct replay *r)
 			struct rte_mbuf *m = pkts[i];
 			struct pcap_pkthdr *h;
 			const u_char *data;
-			uint64_t ts =
-			    pcap_next_ex(r->stamps, &h, &data) == 1 ? ts_ns(h) : r->t_last;
+			if (pcap_next_ex(r->stamps, &h, &data) != 1 ||
+			    h->caplen != rte_pktmbuf_pkt_len(m)) {
+				/* net_pcap skipped a frame (out of mbufs): stop rather than
+				 * misnumber every verdict after it. */
+				rte_pktmbuf_free_bulk(pkts + i, nb - i);
+				collect(r, true);
+				return -1;
+			}
+			uint64_t ts = ts_ns(h);
 			uint64_t rel = ts > r->t0 ? ts - r->t0 : 0;
 			while (r->next_ev < r->n_ev && r->ev[r->next_ev].at_ns <= rel) {
 				collect(r, true);
@@ -418,7 +427,11 @@ static int setup(struct replay *r, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot register mbuf fields");
 		return -1;
 	}
-	dp->pool = rte_pktmbuf_pool_create("cp_pool", POOL_MBUFS, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+	/* Sized to the capture: no more mbufs than can be in flight, no more flows than packets
+	 * (so a worker's table never fills and outputs do not depend on --workers). */
+	uint64_t want = 4 * r->total + 1023;
+	unsigned pool = want < POOL_MBUFS ? (unsigned)want : POOL_MBUFS;
+	dp->pool = rte_pktmbuf_pool_create("cp_pool", pool, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					   SOCKET_ID_ANY);
 	r->big = rte_pktmbuf_pool_create("cp_big", 63, 0, 0, UINT16_MAX, SOCKET_ID_ANY);
 	if (dp->pool == NULL || r->big == NULL) {

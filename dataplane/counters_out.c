@@ -8,6 +8,8 @@
 #include "dp.h"
 #include "json_out.h"
 
+#include <rte_ethdev.h>
+
 static void sum(const struct cp_dp *dp, struct cp_wcounters *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -78,6 +80,15 @@ void cp_counters_json(FILE *f, struct cp_dp *dp, struct cp_ctl *ctl, uint64_t no
 	for (unsigned p = 0; p < dp->n_ports; p++)
 		fprintf(f, "%s\"%s\": {\"rx\": %lu, \"tx\": %lu}", p ? ", " : "", dp->ports[p].name,
 			(unsigned long)s.port_rx_bytes[p], (unsigned long)s.port_tx_bytes[p]);
+	fputs("},\n  \"port_missed_total\": {", f);
+	for (unsigned p = 0; p < dp->n_ports; p++) {
+		struct rte_eth_stats st = {0};
+		/* Replay's logical ports share one in-memory port that never misses. */
+		if (!dp->replay)
+			rte_eth_stats_get(dp->ports[p].port_id, &st);
+		fprintf(f, "%s\"%s\": %lu", p ? ", " : "", dp->ports[p].name,
+			(unsigned long)st.imissed);
+	}
 	fputs("},\n", f);
 	fprintf(f, "  \"flows_active\": %lu,\n", (unsigned long)flows_active(dp));
 #define CP_COUNTER_JSON(field, name, help)                                                         \
@@ -94,7 +105,19 @@ void cp_counters_json(FILE *f, struct cp_dp *dp, struct cp_ctl *ctl, uint64_t no
 		fprintf(f, "%s\"%s\": %d", first ? "" : ", ", dp->ports[p].name, ctl->uplink == p);
 		first = false;
 	}
-	fputs("}\n}\n", f);
+	fputs("}", f);
+	/* Timing depends on the machine: left out of replay outputs, which must be reproducible. */
+	if (!dp->replay) {
+		fputs(",\n  \"worker_busy_ratio\": {", f);
+		for (unsigned w = 0; w < dp->n_workers; w++) {
+			const struct cp_wcounters *c = &dp->workers[w].c;
+			fprintf(f, "%s\"%u\": %.4f", w ? ", " : "", w,
+				c->total_cycles ? (double)c->busy_cycles / (double)c->total_cycles
+						: 0.0);
+		}
+		fputs("}", f);
+	}
+	fputs("\n}\n", f);
 }
 
 int cp_counters_write_file(struct cp_dp *dp, struct cp_ctl *ctl, uint64_t now, const char *dir)

@@ -57,10 +57,11 @@ int cp_grants_give(struct cp_grants *gs, const struct cp_prefix *pfx, uint64_t n
 	if (g == NULL)
 		return -1;
 	g->pfx = *pfx;
-	g->end_ns = now + for_ns;
+	g->end_ns = for_ns > UINT64_MAX - now ? UINT64_MAX : now + for_ns;
 	g->renew_ns = renew_ns;
 	g->last_ns = now;
 	g->revoked_ns = 0;
+	g->revoked = false;
 	gs->epoch++;
 	return 0;
 }
@@ -84,7 +85,8 @@ unsigned cp_grants_revoke(struct cp_grants *gs, const struct cp_prefix *pfx, uin
 	for (unsigned i = 0; i < gs->n; i++) {
 		struct cp_grant *g = &gs->g[i];
 		if (cp_prefix_contains(pfx, &g->pfx) && now < cp_grant_deadline(g)) {
-			g->revoked_ns = now > 0 ? now : 1;
+			g->revoked_ns = now;
+			g->revoked = true;
 			n++;
 		}
 	}

@@ -16,7 +16,8 @@ struct cp_grant {
 	uint64_t end_ns;     /* given + for */
 	uint64_t renew_ns;   /* 0: no renewal needed */
 	uint64_t last_ns;    /* given or last renewed */
-	uint64_t revoked_ns; /* 0: not revoked */
+	uint64_t revoked_ns; /* when revoked */
+	bool revoked;
 };
 
 #define CP_MAX_GRANTS 65536
@@ -31,9 +32,9 @@ struct cp_grants {
 static inline uint64_t cp_grant_deadline(const struct cp_grant *g)
 {
 	uint64_t d = g->end_ns;
-	if (g->renew_ns != 0 && g->last_ns + g->renew_ns < d)
-		d = g->last_ns + g->renew_ns;
-	if (g->revoked_ns != 0 && g->revoked_ns < d)
+	if (g->renew_ns != 0 && g->last_ns < d && g->renew_ns < d - g->last_ns)
+		d = g->last_ns + g->renew_ns; /* written so that it cannot overflow */
+	if (g->revoked && g->revoked_ns < d)
 		d = g->revoked_ns;
 	return d;
 }

@@ -35,6 +35,7 @@ static void load_text(const char *text, struct loaded *l)
 	l->text = text;
 	cp_diag_init(&d);
 	l->p = cp_policy_load(l->path, &d);
+	unlink(l->path); /* the diag lines keep its name */
 	for (unsigned i = 0; l->p == NULL && i < d.n; i++)
 		print_message("  load: %s\n", d.lines[i]);
 	cp_diag_free(&d);
@@ -44,7 +45,6 @@ static void load_text(const char *text, struct loaded *l)
 static void unload(struct loaded *l)
 {
 	cp_policy_free(l->p);
-	unlink(l->path);
 }
 
 /* 1-based line of the first occurrence of needle in text. */
@@ -386,6 +386,10 @@ static const struct shadow_case shadow_cases[] = {
      HEAD RULE("high", "action = \"pass\"; proto = \"tcp\"; sport = \"1024-65535\";")
 	 LAST("one", "action = \"drop\"; proto = \"tcp\"; sport = 2000; dport = 80;") TAIL,
      {{"one", "high"}}},
+    {"sport not covered",
+     HEAD RULE("high", "action = \"pass\"; proto = \"tcp\"; sport = \"1024-65535\";")
+	 LAST("low", "action = \"drop\"; proto = \"tcp\"; sport = 80; dport = 80;") TAIL,
+     {{NULL, NULL}}},
     {"proto any covers tcp",
      HEAD RULE("in", "action = \"drop\"; from = \"inside\";")
 	 LAST("in-tcp", "action = \"pass\"; from = \"inside\"; proto = \"tcp\";") TAIL,

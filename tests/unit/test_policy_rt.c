@@ -182,7 +182,8 @@ static const char policy_text[] =
     "  { name = \"b\"; action = \"drop\"; from = \"10.0.1.0/24\"; to = \"10.0.1.7\"; },\n"
     "  { name = \"c\"; action = \"reject\"; from = [ \"@big\", \"192.0.2.64/26\" ];\n"
     "    proto = \"tcp\"; dport = [ \"80\", \"8000-8080\" ]; category = \"social\"; },\n"
-    "  { name = \"d\"; action = \"pass\"; from = \"inside\"; grant = true; proto = 17; },\n"
+    "  { name = \"d\"; action = \"pass\"; from = \"inside\"; grant = true; proto = 17;\n"
+    "    sport = 53; },\n"
     "  { name = \"e\"; action = \"pass\"; to = [ \"::/1\", \"128.0.0.0/1\" ]; },\n"
     "  { name = \"f\"; action = \"drop\"; }\n"
     ");\n"
@@ -280,7 +281,7 @@ static void test_rules(void **state)
 		uint8_t action, grant, has_category, has_ports;
 	} want[] = {
 	    {CP_PROTO_ANY, CP_ACT_PASS, 0, 0, 0}, {CP_PROTO_ANY, CP_ACT_DROP, 0, 0, 0},
-	    {6, CP_ACT_REJECT, 0, 1, 1},	  {17, CP_ACT_PASS, 1, 0, 0},
+	    {6, CP_ACT_REJECT, 0, 1, 1},	  {17, CP_ACT_PASS, 1, 0, 1},
 	    {CP_PROTO_ANY, CP_ACT_PASS, 0, 0, 0}, {CP_PROTO_ANY, CP_ACT_DROP, 0, 0, 0},
 	};
 	struct cp_rt_policy *p = build_text(policy_text);
@@ -392,6 +393,11 @@ static const struct inside_case inside_cases[] = {
      256,
      {"192.0.2.7", "192.0.2.128", "192.0.2.255", "192.0.2.0"},
      {"192.0.3.0", "192.0.1.255"}},
+    /* the same prefix twice counts once */
+    {"\"198.51.100.0/25\", \"198.51.100.0/25\"",
+     128,
+     {"198.51.100.0", "198.51.100.127"},
+     {"198.51.100.128"}},
     {"\"192.0.2.128/25\", \"192.0.2.7\", \"192.0.2.0/24\"",
      256,
      {"192.0.2.7", "192.0.2.128", "192.0.2.255", "192.0.2.0"},

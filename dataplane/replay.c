@@ -313,18 +313,17 @@ static int apply_event(struct replay *r, const struct cp_event *e)
 	return rc;
 }
 
-static struct rte_mbuf *linearize(struct replay *r, struct rte_mbuf *m)
+/* A frame net_pcap chained over several mbufs becomes one contiguous mbuf, copied from libpcap's
+ * own read of it (net_pcap's chain of an oversized frame cannot be trusted to hold it all).
+ * Frames beyond 64 KiB (GSO captures) keep their first 65407 bytes. */
+static struct rte_mbuf *linearize(struct replay *r, struct rte_mbuf *m, const u_char *data,
+				  uint32_t caplen)
 {
 	struct rte_mbuf *c = rte_pktmbuf_alloc(r->big);
-	uint32_t len = rte_pktmbuf_pkt_len(m);
 	if (c == NULL)
 		return m;
-	if (len > rte_pktmbuf_tailroom(c))
-		len = rte_pktmbuf_tailroom(c);
-	char *dst = rte_pktmbuf_append(c, (uint16_t)len);
-	const void *src = rte_pktmbuf_read(m, 0, len, dst);
-	if (src != dst)
-		memcpy(dst, src, len);
+	uint32_t len = caplen < rte_pktmbuf_tailroom(c) ? caplen : rte_pktmbuf_tailroom(c);
+	memcpy(rte_pktmbuf_append(c, (uint16_t)len), data, len);
 	rte_pktmbuf_free(m);
 	return c;
 }
@@ -380,7 +379,7 @@ static int dispatch(struct replay *r)
 				apply_event(r, &r->ev[r->next_ev++]);
 			}
 			if (m->nb_segs > 1)
-				m = linearize(r, m);
+				m = linearize(r, m, data, h->caplen);
 			unsigned port, w;
 			route(r, m, &port, &w);
 			struct cp_meta *meta = cp_meta(&r->dp, m);

@@ -40,7 +40,7 @@ trap 'exit 130' INT TERM
 
 # check_one FILE: replays one capture; prints "PASS name" or "FAIL name: why".
 check_one() {
-	local f=$1 name tmp lt npkt rc nlines nerr
+	local f=$1 name tmp lt npkt rc nlines nerr why
 	name=$(basename "$f")
 	tmp=$(mktemp -d "$TMPROOT/one.XXXXXX")
 	# Link type from the file header (first IDB for pcapng); packets: what libpcap reads,
@@ -53,10 +53,14 @@ check_one() {
 	rc=$?
 	nerr=$(wc -l <"$tmp/stderr")
 	if [ $rc -ge 124 ]; then
-		echo "FAIL $name: exit $rc ($([ $rc -eq 124 ] && echo timeout || echo crash))," \
-			"link type $lt: $(tail -n 1 "$tmp/stderr")"
+		case $rc in
+		124) why="timeout after ${TIMEOUT}s" ;;
+		125 | 126 | 127) why="could not run" ;;
+		*) why="killed by signal $((rc - 128))" ;;
+		esac
+		echo "FAIL $name: exit $rc ($why), link type $lt: $(tail -n 1 "$tmp/stderr")"
 	elif [ "$lt" = 1 ]; then
-		nlines=$(cat "$tmp/out/verdicts.jsonl" 2>/dev/null | wc -l)
+		nlines=$( (wc -l <"$tmp/out/verdicts.jsonl") 2>/dev/null || echo 0)
 		if [ $rc -ne 0 ]; then
 			echo "FAIL $name: Ethernet capture, exit $rc: $(tail -n 1 "$tmp/stderr")"
 		elif [ ! -f "$tmp/out/verdicts.jsonl" ]; then
@@ -80,12 +84,19 @@ check_one() {
 }
 export -f check_one
 
-if [ $# -gt 0 ]; then
-	printf '%s\0' "$@"
-else
-	find "$CORPUS" -maxdepth 1 -type f \( -name '*.pcap' -o -name '*.pcapng' -o \
-		-name '*.cap' \) -print0 | sort -z
-fi | xargs -0 -P "$JOBS" -I{} bash -c 'check_one "$1"' _ {} >"$TMPROOT/results"
+# The captures to replay, NUL-separated: the arguments, else every capture of the corpus.
+list_inputs() {
+	if [ $# -gt 0 ]; then
+		printf '%s\0' "$@"
+	else
+		find "$CORPUS" -maxdepth 1 -type f \( -name '*.pcap' -o -name '*.pcapng' -o \
+			-name '*.cap' \) -print0 | sort -z
+	fi
+}
+
+# shellcheck disable=SC2016 # "$1" is expanded by the child bash
+list_inputs "$@" | xargs -0 -P "$JOBS" -I{} bash -c 'check_one "$1"' _ {} \
+	>"$TMPROOT/results" 2>"$TMPROOT/stderr"
 
 grep '^FAIL' "$TMPROOT/results" | sort
 passed=$(grep -c '^PASS' "$TMPROOT/results")

@@ -21,7 +21,7 @@ def pcap_info(data):
     e = PCAP_MAGICS.get(struct.unpack("<I", data[:4])[0])
     if e is None or len(data) < 24:
         return -1, 0
-    linktype = struct.unpack(e + "I", data[20:24])[0] & 0x0fffffff
+    linktype = struct.unpack(e + "I", data[20:24])[0] & 0x03ffffff  # FCS bits off
     off, n = 24, 0
     while off + 16 <= len(data):
         incl = struct.unpack(e + "I", data[off + 8:off + 12])[0]

@@ -46,6 +46,11 @@ def build():
         (400.3, d(fc), DENY),
         (450.0, d(fv), W),
         (500.0, d(fv), EXPIRED),         # revoked by the /48
+        # Events at the same time apply in file order: revoke then grant leaves a grant.
+        (600.0, udp("175.45.177.61", R, 40010, 53, b"q"), D),
+        (600.1, udp("175.45.177.62", R, 40011, 53, b"q"), D),
+        (699.9, udp("175.45.177.61", R, 40010, 53, b"q"), D),
+        (700.0, udp("175.45.177.61", R, 40010, 53, b"q"), U),   # for 100 ended
     ]
     for t, f, e in plan:
         cap.add(f, t, e)

@@ -5,8 +5,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "gen"))
-from pktlib import (DROP, NON_IP_DROP, NON_IP_PASS, PASS, Capture, arp_reply,  # noqa: E402
-                    arp_request, icmp_echo, ip, l2, main, pad60, tcp)
+from pktlib import (DROP, NON_IP_DROP, NON_IP_PASS, Capture, arp_reply,  # noqa: E402
+                    arp_request, icmp_echo, ip, main, pad60, tcp)
 from scapy.layers.inet6 import (ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6ND_Redirect,  # noqa
                                 ICMPv6ND_RS, ICMPv6NDOptSrcLLAddr, ICMPv6Unknown)
 from scapy.layers.l2 import LLC, Dot3, Ether  # noqa: E402

@@ -7,7 +7,6 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "gen"))
 from pktlib import (REJECT, REJECTED, Capture, icmp_echo, ip, l2, main, tcp, udp)  # noqa: E402
 from scapy.layers.inet import ICMP, IP, TCP, IPerror, IPOption_NOP, UDPerror  # noqa: E402
-from scapy.packet import Raw  # noqa: E402
 
 A, B, C = "175.45.176.170", "198.51.100.170", "203.0.113.170"
 A6, B6 = "2001:db8:1000::170", "2001:db8:beef::170"

@@ -3,7 +3,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "gen"))
-from pktlib import (DENY, MALFORMED, PASS, REJECT, REJECTED, SHUTOFF, Capture, TcpConn, arp_request,  # noqa: E402
+from pktlib import (DENY, MALFORMED, PASS, REJECT, REJECTED, SHUTOFF, Capture,  # noqa: E402
+                    TcpConn, arp_request,
                     dns_query, icmp_echo, main, tcp)
 
 A, B = "175.45.176.100", "198.51.100.100"
@@ -18,8 +19,8 @@ def build():
     plan = [
         (0.0, c.syn(), O), (0.1, c.synack(), O), (0.2, c.ack(), O),
         (1.0, tcp(B, A, 40002, 22, "S"), DENY),
-        (2.0, tcp(B, A, 40007, 445, "S", seq=1), REJECT("no-smb")),
         (50.0, d(), O), (50.1, d(False), O),
+        (90.0, tcp(B, A, 40007, 445, "S", seq=1), REJECT("no-smb")),   # alive until 210
         (99.9, d(), O),
         (100.0, d(), SHUTOFF), (100.1, d(False), SHUTOFF),
         (120.0, dns_query(A, "192.0.2.53", "example.org"), SHUTOFF),   # a new flow

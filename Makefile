@@ -41,6 +41,7 @@ test-unit:
 
 test-rules:
 	$(CHOKECTL) check rules/*.conf
+	CHOKECTL=$(CHOKECTL) bash tests/cli/check.sh
 
 test-replay:
 	CHOKEPOINT=$(CHOKEPOINT) bash tests/replay/run.sh

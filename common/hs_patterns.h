@@ -22,7 +22,8 @@ struct cp_hs_dbs {
  *  "example.com"  -> matches example.com and every subdomain on a label boundary, caseless, a
  *                    trailing dot in the entry ignored (the subject name never ends in a dot);
  *  "=example.com" -> exactly that name, caseless;
- *  "/re/flags"    -> the regex as written, flags from "ismH..." per hs_patterns.c.
+ *  "/re/flags"    -> the regex as written (no anchors added), flags i, s, m.
+ * The flags returned include HS_FLAG_SINGLEMATCH (a category only needs to know an entry matched).
  * Returns 0, or -1 with a one-line message in err (e.g. "bad domain name \"a..b\""). */
 int cp_hs_name_expr(const char *entry, char *expr, size_t exprlen, unsigned *flags, char *err,
 		    size_t errlen);
@@ -34,7 +35,8 @@ int cp_hs_payload_expr(const char *entry, char *expr, size_t exprlen, unsigned *
 
 /* Compile every category of p. Each entry that fails is reported at its own line as
  * "category \"NAME\": sni entry \"...\": <hyperscan message>" (all of them, not only the first).
- * Returns 0 with out filled, or -1 (out left empty) when anything failed. */
+ * Returns 0 with out filled (whatever it held is overwritten, not freed), or -1 (out left empty)
+ * when anything failed. */
 int cp_hs_compile(const struct cp_policy_src *p, struct cp_hs_dbs *out, struct cp_diag *diag);
 void cp_hs_free(struct cp_hs_dbs *dbs);
 

@@ -107,7 +107,7 @@ struct cp_policy_src {
 };
 
 /* Load and validate a policy file. Every problem goes to diag as FILE:LINE (loading goes on after
- * the first one). Returns the policy when diag holds no error, else NULL. Category patterns are
+ * the first one). Returns the policy when this load added no error to diag, else NULL. Category patterns are
  * compiled with Hyperscan to validate them. Shadowed-rule warnings are added too. */
 struct cp_policy_src *cp_policy_load(const char *path, struct cp_diag *diag);
 void cp_policy_free(struct cp_policy_src *p);

@@ -131,10 +131,11 @@ int cp_ctl_grant(struct cp_ctl *c, const struct cp_prefix *pfx, uint64_t now, ui
 	return publish(c, c->pol, err, errlen);
 }
 
-int cp_ctl_renew(struct cp_ctl *c, const struct cp_prefix *pfx, uint64_t now, char *err,
-		 size_t errlen)
+/* After renew or revoke touched n grants within pfx: publish, or say there was none. */
+static int grants_touched(struct cp_ctl *c, const struct cp_prefix *pfx, unsigned n, char *err,
+			  size_t errlen)
 {
-	if (cp_grants_renew(&c->grants, pfx, now) == 0) {
+	if (n == 0) {
 		char b[CP_PREFIX_STRLEN];
 		snprintf(err, errlen, "no live grant within %s",
 			 cp_prefix_format(pfx, b, sizeof(b)));
@@ -143,16 +144,16 @@ int cp_ctl_renew(struct cp_ctl *c, const struct cp_prefix *pfx, uint64_t now, ch
 	return publish(c, c->pol, err, errlen);
 }
 
+int cp_ctl_renew(struct cp_ctl *c, const struct cp_prefix *pfx, uint64_t now, char *err,
+		 size_t errlen)
+{
+	return grants_touched(c, pfx, cp_grants_renew(&c->grants, pfx, now), err, errlen);
+}
+
 int cp_ctl_revoke(struct cp_ctl *c, const struct cp_prefix *pfx, uint64_t now, char *err,
 		  size_t errlen)
 {
-	if (cp_grants_revoke(&c->grants, pfx, now) == 0) {
-		char b[CP_PREFIX_STRLEN];
-		snprintf(err, errlen, "no live grant within %s",
-			 cp_prefix_format(pfx, b, sizeof(b)));
-		return -1;
-	}
-	return publish(c, c->pol, err, errlen);
+	return grants_touched(c, pfx, cp_grants_revoke(&c->grants, pfx, now), err, errlen);
 }
 
 int cp_ctl_shutoff(struct cp_ctl *c, bool on, char *err, size_t errlen)

@@ -193,8 +193,8 @@ static void write_rst_tcp(uint8_t *tcp, const struct cp_pkt *p, bool to_sender)
 	tcp[13] = flags;
 }
 
-size_t cp_build_rst(const uint8_t *frame, const struct cp_pkt *p, bool to_sender, uint8_t *out,
-		    size_t cap)
+size_t cp_build_rst(const uint8_t *frame, uint32_t len, const struct cp_pkt *p, bool to_sender,
+		    uint8_t *out, size_t cap)
 {
 	size_t l2, ip_len, total;
 	uint8_t *tcp;
@@ -202,7 +202,7 @@ size_t cp_build_rst(const uint8_t *frame, const struct cp_pkt *p, bool to_sender
 	if (frame == NULL || p == NULL || out == NULL)
 		return 0;
 	l2 = l2_len(p);
-	if (l2 == 0 || !rst_allowed(p))
+	if (l2 == 0 || l2 > len || !rst_allowed(p))
 		return 0;
 	ip_len = p->l3 == CP_L3_IPV4 ? IPV4_HLEN : IPV6_HLEN;
 	total = l2 + ip_len + TCP_HLEN;

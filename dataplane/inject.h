@@ -13,7 +13,7 @@
 /* Largest frame these functions write. */
 #define CP_INJECT_MAX 1536
 
-/* Build a TCP RST answering the TCP segment in frame (parsed as p, p->proto == 6, p->l4_off set).
+/* Build a TCP RST answering the TCP segment in frame (len bytes, parsed as p, p->proto == 6).
  *  to_sender: the RST goes back to the segment's sender, as if from its receiver: Ethernet and IP
  *             addresses and ports swapped; if the segment has ACK, seq = its ack and flags RST;
  *             else seq = 0, flags RST|ACK, ack = seq + payload_len + SYN + FIN.
@@ -23,8 +23,8 @@
  * VLAN tags are kept. IPv4: TTL 64, DF clear, id 0, header checksum set; IPv6: hop limit 64. TCP
  * checksum set, no options, window 0, no payload. Returns the frame length, or 0 when p is not a
  * first-fragment-or-unfragmented TCP segment or cap is too small. */
-size_t cp_build_rst(const uint8_t *frame, const struct cp_pkt *p, bool to_sender, uint8_t *out,
-		    size_t cap);
+size_t cp_build_rst(const uint8_t *frame, uint32_t len, const struct cp_pkt *p, bool to_sender,
+		    uint8_t *out, size_t cap);
 
 /* Build an ICMPv4 type 3 code 13 / ICMPv6 type 1 code 1 (administratively prohibited) to the
  * packet's sender, from its destination address, Ethernet addresses swapped, VLAN tags kept,

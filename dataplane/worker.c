@@ -190,7 +190,7 @@ static unsigned build_injects(struct cp_worker *wk, struct rte_mbuf *m, const st
 		uint8_t *buf = rte_pktmbuf_mtod(im, uint8_t *);
 		size_t cap = rte_pktmbuf_tailroom(im);
 		if (p->proto == 6)
-			len = cp_build_rst(frame, p, i == 0, buf, cap);
+			len = cp_build_rst(frame, rte_pktmbuf_data_len(m), p, i == 0, buf, cap);
 		else
 			len = cp_build_icmp_prohibited(frame, rte_pktmbuf_data_len(m), p, buf, cap);
 		if (len == 0 || rte_pktmbuf_append(im, (uint16_t)len) == NULL) {

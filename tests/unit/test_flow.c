@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "eal_test.h"
+
 #include <rte_eal.h>
 #include <rte_memory.h>
 
@@ -20,20 +22,7 @@
 static int eal_setup(void **state)
 {
 	(void)state;
-	char prefix[64];
-	snprintf(prefix, sizeof(prefix), "--file-prefix=test-flow-%d", (int)getpid());
-	char *argv[] = {
-	    "test",	      "--no-huge",	     "-m",   "256", "--no-shconf", "--no-pci",
-	    "--no-telemetry", "--log-level=*:error", prefix, "-l",  "0",	   NULL};
-	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
-	return rte_eal_init(argc, argv) < 0 ? -1 : 0;
-}
-
-static int eal_teardown(void **state)
-{
-	(void)state;
-	rte_eal_cleanup();
-	return 0;
+	return cp_test_eal_init("flow", "256");
 }
 
 /* ---- packets and keys ---- */
@@ -366,5 +355,5 @@ int main(void)
 	    cmocka_unit_test(test_key_fields),	   cmocka_unit_test(test_insert_lookup),
 	    cmocka_unit_test(test_full),	   cmocka_unit_test(test_sweep),
 	};
-	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
+	return cmocka_run_group_tests(tests, eal_setup, cp_test_eal_teardown);
 }

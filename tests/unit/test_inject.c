@@ -309,7 +309,8 @@ static void test_rst_table(void **state)
 		print_message("case %s\n", c->name);
 		build(&c->f, frame, &p);
 		memset(out, 0xee, sizeof(out));
-		n = cp_build_rst(frame, &p, c->to_sender, out, sizeof(out));
+		n = cp_build_rst(frame, (uint32_t)sizeof(frame), &p, c->to_sender, out,
+				 sizeof(out));
 		l2 = p.l3_off;
 		iphl = p.l3 == 4 ? 20 : 40;
 		assert_int_equal(n, l2 + iphl + 20);
@@ -336,13 +337,13 @@ static void test_rst_exact_cap(void **state)
 	struct cp_pkt p;
 	(void)state;
 	build(&f, frame, &p);
-	assert_int_equal(cp_build_rst(frame, &p, true, out, 54), 54);
-	assert_int_equal(cp_build_rst(frame, &p, true, out, 53), 0);
+	assert_int_equal(cp_build_rst(frame, (uint32_t)sizeof(frame), &p, true, out, 54), 54);
+	assert_int_equal(cp_build_rst(frame, (uint32_t)sizeof(frame), &p, true, out, 53), 0);
 	f.l3 = 6;
 	f.n_vlan = 2;
 	build(&f, frame, &p);
-	assert_int_equal(cp_build_rst(frame, &p, false, out, 82), 82);
-	assert_int_equal(cp_build_rst(frame, &p, false, out, 81), 0);
+	assert_int_equal(cp_build_rst(frame, (uint32_t)sizeof(frame), &p, false, out, 82), 82);
+	assert_int_equal(cp_build_rst(frame, (uint32_t)sizeof(frame), &p, false, out, 81), 0);
 }
 
 static void test_rst_refused(void **state)
@@ -364,8 +365,10 @@ static void test_rst_refused(void **state)
 	for (size_t i = 0; i < sizeof(refuse) / sizeof(refuse[0]); i++) {
 		print_message("refuse %zu\n", i);
 		build(&refuse[i], frame, &p);
-		assert_int_equal(cp_build_rst(frame, &p, true, out, sizeof(out)), 0);
-		assert_int_equal(cp_build_rst(frame, &p, false, out, sizeof(out)), 0);
+		assert_int_equal(
+		    cp_build_rst(frame, (uint32_t)sizeof(frame), &p, true, out, sizeof(out)), 0);
+		assert_int_equal(
+		    cp_build_rst(frame, (uint32_t)sizeof(frame), &p, false, out, sizeof(out)), 0);
 	}
 }
 
@@ -377,21 +380,31 @@ static void test_rst_inconsistent_pkt(void **state)
 	struct cp_pkt p, q;
 	(void)state;
 	build(&f, frame, &p);
-	assert_int_not_equal(cp_build_rst(frame, &p, true, out, sizeof(out)), 0);
+	assert_int_not_equal(
+	    cp_build_rst(frame, (uint32_t)sizeof(frame), &p, true, out, sizeof(out)), 0);
 	q = p;
 	q.n_vlan = 3;
-	assert_int_equal(cp_build_rst(frame, &q, true, out, sizeof(out)), 0);
+	assert_int_equal(cp_build_rst(frame, (uint32_t)sizeof(frame), &q, true, out, sizeof(out)),
+			 0);
 	q = p;
 	q.l3_off = 14; /* disagrees with n_vlan */
-	assert_int_equal(cp_build_rst(frame, &q, true, out, sizeof(out)), 0);
+	assert_int_equal(cp_build_rst(frame, (uint32_t)sizeof(frame), &q, true, out, sizeof(out)),
+			 0);
 	q = p;
 	q.ethertype = 0x86dd; /* disagrees with l3 */
-	assert_int_equal(cp_build_rst(frame, &q, true, out, sizeof(out)), 0);
+	assert_int_equal(cp_build_rst(frame, (uint32_t)sizeof(frame), &q, true, out, sizeof(out)),
+			 0);
 	q = p;
 	q.l4_off = 0;
-	assert_int_equal(cp_build_rst(frame, &q, true, out, sizeof(out)), 0);
-	assert_int_equal(cp_build_rst(NULL, &p, true, out, sizeof(out)), 0);
-	assert_int_equal(cp_build_rst(frame, &p, true, NULL, sizeof(out)), 0);
+	assert_int_equal(cp_build_rst(frame, (uint32_t)sizeof(frame), &q, true, out, sizeof(out)),
+			 0);
+	assert_int_equal(cp_build_rst(NULL, (uint32_t)sizeof(frame), &p, true, out, sizeof(out)),
+			 0);
+	assert_int_equal(cp_build_rst(frame, (uint32_t)sizeof(frame), &p, true, NULL, sizeof(out)),
+			 0);
+	/* A frame shorter than its own Ethernet header and tags is refused. */
+	assert_int_equal(cp_build_rst(frame, p.l3_off - 1u, &p, true, out, sizeof(out)), 0);
+	assert_int_not_equal(cp_build_rst(frame, p.l3_off, &p, true, out, sizeof(out)), 0);
 }
 
 struct icmp_case {

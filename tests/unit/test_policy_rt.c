@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "eal_test.h"
+
 #include <rte_eal.h>
 
 #include "policy_rt.h"
@@ -21,20 +23,7 @@
 static int eal_setup(void **state)
 {
 	(void)state;
-	char prefix[64];
-	snprintf(prefix, sizeof(prefix), "--file-prefix=test-policy-rt-%d", (int)getpid());
-	char *argv[] = {
-	    "test",	      "--no-huge",	     "-m",   "512", "--no-shconf", "--no-pci",
-	    "--no-telemetry", "--log-level=*:error", prefix, "-l",  "0",	   NULL};
-	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
-	return rte_eal_init(argc, argv) < 0 ? -1 : 0;
-}
-
-static int eal_teardown(void **state)
-{
-	(void)state;
-	rte_eal_cleanup();
-	return 0;
+	return cp_test_eal_init("policy-rt", "512");
 }
 
 /* ---- helpers ---- */
@@ -542,5 +531,5 @@ int main(void)
 	    cmocka_unit_test_teardown(test_inside_too_large, release_all),
 	    cmocka_unit_test_teardown(test_two_generations, release_all),
 	};
-	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
+	return cmocka_run_group_tests(tests, eal_setup, cp_test_eal_teardown);
 }

@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfg_text.h"
 #include "hs_patterns.h"
 #include "policy_compile.h"
 
-#define MAX_FILE_BYTES	    (64u << 20) /* a policy larger than this is refused */
-#define MAX_FLAT_PREFIXES   (1u << 22)	/* all sets together, includes expanded */
-#define MAX_SET_STEPS	    (1u << 26)	/* work allowed to expand includes */
-#define MAX_MSGS	    1000	/* problems shown; the rest are counted */
+#define MAX_FLAT_PREFIXES   (1u << 22) /* all sets together, includes expanded */
+#define MAX_SET_STEPS	    (1u << 26) /* work allowed to expand includes */
+#define MAX_MSGS	    1000       /* problems shown; the rest are counted */
 #define MAX_SETTING_INSPECT 1048576
 #define MAX_SETTING_TIMEOUT 604800
 
@@ -1061,137 +1061,14 @@ static void load_version(struct loader *ld, const config_setting_t *s)
 
 /* ---- integers libconfig would wrap ---- */
 
-static bool ident_char(char c)
+static void report_wrapping_int(int line, const char *tok, size_t len, void *arg)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '*' || c == '-';
-}
-
-/* Length of the number token at s (digits, letters, '.', and a signed exponent). */
-static size_t number_len(const char *s, const char *end)
-{
-	const char *p = s;
-	bool hex = end - s > 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
-	while (p < end && ((ident_char(*p) && *p != '-' && *p != '*') || *p == '.')) {
-		p++;
-		if (!hex && (p[-1] == 'e' || p[-1] == 'E') && p < end && (*p == '+' || *p == '-'))
-			p++;
-	}
-	return (size_t)(p - s);
-}
-
-/* libconfig 1.5 keeps a plain integer in an int and wraps silently (4294967376 reads as 80):
- * report every plain decimal above 2147483647 and hex above 0x7fffffff. */
-static void check_number(struct loader *ld, const char *tok, size_t len, int line)
-{
-	bool hex = len > 1 && tok[0] == '0' && (tok[1] == 'x' || tok[1] == 'X');
-	unsigned long long v = 0, max = hex ? 0x7fffffffull : 2147483647ull;
-	if (len > 0 && tok[len - 1] == 'L')
-		return; /* 64-bit, range checked where it is used */
-	for (size_t i = hex ? 2 : 0; i < len; i++) {
-		char c = tok[i];
-		unsigned d;
-		if (c >= '0' && c <= '9')
-			d = (unsigned)(c - '0');
-		else if (hex && c >= 'a' && c <= 'f')
-			d = (unsigned)(c - 'a' + 10);
-		else if (hex && c >= 'A' && c <= 'F')
-			d = (unsigned)(c - 'A' + 10);
-		else
-			return; /* a float or something libconfig already judged */
-		if (v <= max)
-			v = v * (hex ? 16 : 10) + d;
-	}
-	if (v > max) {
-		err_line(ld, line,
-			 "integer %.*s is out of range (write %.*sL for a 64-bit integer)",
-			 (int)(len > 40 ? 40 : len), tok, (int)(len > 40 ? 40 : len), tok);
-	}
-}
-
-/* Walks the text as libconfig's scanner would (strings, comments, names, numbers), checking every
- * integer literal. */
-static void scan_numbers(struct loader *ld, const char *text, size_t n)
-{
-	int line = 1;
-	size_t i = 0;
-	while (i < n) {
-		char c = text[i];
-		if (c == '\n') {
-			line++;
-			i++;
-		} else if (c == '"') {
-			for (i++; i < n && text[i] != '"'; i++) {
-				if (text[i] == '\\' && i + 1 < n)
-					i++;
-				if (text[i] == '\n')
-					line++;
-			}
-			i++;
-		} else if (c == '#' || (c == '/' && i + 1 < n && text[i + 1] == '/')) {
-			while (i < n && text[i] != '\n')
-				i++;
-		} else if (c == '/' && i + 1 < n && text[i + 1] == '*') {
-			for (i += 2; i < n && !(text[i] == '*' && i + 1 < n && text[i + 1] == '/');
-			     i++)
-				if (text[i] == '\n')
-					line++;
-			i += 2;
-		} else if (c >= '0' && c <= '9') {
-			size_t len = number_len(text + i, text + n);
-			check_number(ld, text + i, len, line);
-			i += len;
-		} else if (ident_char(c)) {
-			while (i < n && ident_char(text[i]))
-				i++;
-		} else {
-			i++;
-		}
-	}
+	int shown = (int)(len > 40 ? 40 : len);
+	err_line(arg, line, "integer %.*s is out of range (write %.*sL for a 64-bit integer)",
+		 shown, tok, shown, tok);
 }
 
 /* ---- the file ---- */
-
-/* Reads the whole file; reports "cannot read" and returns NULL on failure. */
-static char *read_file(const char *path, size_t *len, struct cp_diag *diag)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
-	int e = 0;
-
-	if (f == NULL) {
-		cp_diag_error(diag, path, 0, "cannot read: %s", strerror(errno));
-		return NULL;
-	}
-	for (;;) {
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 65536;
-			char *nb = ncap <= MAX_FILE_BYTES ? realloc(buf, ncap + 1) : NULL;
-			if (nb == NULL) {
-				e = cap >= MAX_FILE_BYTES ? EFBIG : ENOMEM;
-				break;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		size_t got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (got == 0) {
-			e = ferror(f) ? errno : 0;
-			break;
-		}
-	}
-	fclose(f);
-	if (e != 0 || buf == NULL) {
-		cp_diag_error(diag, path, 0, "cannot read: %s", strerror(e ? e : ENOMEM));
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
 
 static const char *const top_keys[] = {"version",    "inside", "sets",
 				       "categories", "rules",  "settings"};
@@ -1270,7 +1147,7 @@ static bool parse_and_validate(struct loader *ld, const char *text, size_t len,
 		config_destroy(&cf);
 		return false;
 	}
-	scan_numbers(ld, text, len);
+	cp_cfg_scan_ints(text, len, report_wrapping_int, ld);
 	load_top(ld, config_root_setting(&cf));
 	flush_msgs(ld, diag); /* before config_destroy: nothing points into cf after this */
 	config_destroy(&cf);
@@ -1315,7 +1192,7 @@ struct cp_policy_src *cp_policy_load(const char *path, struct cp_diag *diag)
 	struct loader ld;
 	unsigned errors0 = diag->errors;
 	size_t len = 0;
-	char *text = read_file(path, &len, diag);
+	char *text = cp_cfg_read_text(path, &len, diag);
 	if (text == NULL)
 		return NULL;
 

@@ -2,7 +2,10 @@
 #include "config.h"
 
 #include <libconfig.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "cfg_text.h"
 
 static int line_of(const config_setting_t *s)
 {
@@ -25,8 +28,12 @@ static void load_port(const char *path, config_setting_t *ps, struct cp_config *
 			cp_diag_error(d, path, line_of(k), "unknown port key \"%s\"", kn);
 	}
 	if (!config_setting_lookup_string(ps, "name", &name) || strlen(name) == 0 ||
-	    strlen(name) >= sizeof(c->ports[0].name))
-		cp_diag_error(d, path, line, "port needs a name (1..31 characters)");
+	    strlen(name) >= sizeof(c->ports[0].name) ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(name)) {
+		/* Port names become metric labels and CLI arguments: keep them plain. */
+		cp_diag_error(d, path, line, "port needs a name of 1..31 characters [a-z0-9_-]");
+		name = NULL;
+	}
 	if (!config_setting_lookup_string(ps, "role", &role) ||
 	    (strcmp(role, "inside") != 0 && strcmp(role, "uplink") != 0))
 		cp_diag_error(d, path, line, "port role must be \"inside\" or \"uplink\"");
@@ -48,6 +55,24 @@ static void load_port(const char *path, config_setting_t *ps, struct cp_config *
 	c->n_ports++;
 }
 
+struct wrap_ctx {
+	struct cp_diag *d;
+	const char *path;
+};
+
+static void report_wrapping_int(int line, const char *tok, size_t len, void *arg)
+{
+	const struct wrap_ctx *w = arg;
+	int shown = (int)(len > 40 ? 40 : len);
+	cp_diag_error(w->d, w->path, line, "integer %.*s is out of range", shown, tok);
+}
+
+static bool is_int(const config_setting_t *s)
+{
+	return config_setting_type(s) == CONFIG_TYPE_INT ||
+	       config_setting_type(s) == CONFIG_TYPE_INT64;
+}
+
 int cp_config_load(const char *path, struct cp_config *c, struct cp_diag *d)
 {
 	config_t cfg;
@@ -56,16 +81,21 @@ int cp_config_load(const char *path, struct cp_config *c, struct cp_diag *d)
 	c->workers = 1;
 	c->flows = 1048576;
 	snprintf(c->control_socket, sizeof(c->control_socket), "/run/chokepoint/dataplane.sock");
+	size_t len;
+	char *text = cp_cfg_read_text(path, &len, d);
+	if (text == NULL)
+		return -1;
 	config_init(&cfg);
-	if (!config_read_file(&cfg, path)) {
-		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-			cp_diag_error(d, path, 0, "cannot read the file");
-		else
-			cp_diag_error(d, path, config_error_line(&cfg), "syntax error: %s",
-				      config_error_text(&cfg));
+	if (!config_read_string(&cfg, text)) {
+		cp_diag_error(d, path, config_error_line(&cfg), "syntax error: %s",
+			      config_error_text(&cfg));
 		config_destroy(&cfg);
+		free(text);
 		return -1;
 	}
+	struct wrap_ctx wc = {d, path};
+	cp_cfg_scan_ints(text, len, report_wrapping_int, &wc);
+	free(text);
 	config_setting_t *root = config_root_setting(&cfg);
 	for (int i = 0; i < config_setting_length(root); i++) {
 		config_setting_t *k = config_setting_get_elem(root, (unsigned)i);
@@ -75,7 +105,7 @@ int cp_config_load(const char *path, struct cp_config *c, struct cp_diag *d)
 			cp_diag_error(d, path, line_of(k), "unknown key \"%s\"", kn);
 	}
 	config_setting_t *ports = config_lookup(&cfg, "ports");
-	if (ports == NULL || !config_setting_is_aggregate(ports))
+	if (ports == NULL || !(config_setting_is_list(ports) || config_setting_is_array(ports)))
 		cp_diag_error(d, path, line_of(ports), "\"ports\" is required: a list of groups");
 	else
 		for (int i = 0; i < config_setting_length(ports); i++)
@@ -91,16 +121,14 @@ int cp_config_load(const char *path, struct cp_config *c, struct cp_diag *d)
 	config_setting_t *s;
 	if ((s = config_lookup(&cfg, "workers")) != NULL) {
 		v = config_setting_get_int64(s);
-		if (config_setting_type(s) != CONFIG_TYPE_INT || v < 1 || v > CP_MAX_WORKERS)
+		if (!is_int(s) || v < 1 || v > CP_MAX_WORKERS)
 			cp_diag_error(d, path, line_of(s), "workers must be 1..%d", CP_MAX_WORKERS);
 		else
 			c->workers = (unsigned)v;
 	}
 	if ((s = config_lookup(&cfg, "flows")) != NULL) {
 		v = config_setting_get_int64(s);
-		if ((config_setting_type(s) != CONFIG_TYPE_INT &&
-		     config_setting_type(s) != CONFIG_TYPE_INT64) ||
-		    v < 1024 || v > (1ll << 28))
+		if (!is_int(s) || v < 1024 || v > (1ll << 28))
 			cp_diag_error(d, path, line_of(s), "flows must be 1024..%lld", 1ll << 28);
 		else
 			c->flows = (uint32_t)v;

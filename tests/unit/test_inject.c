@@ -522,7 +522,7 @@ static void test_icmp_refused(void **state)
 static void test_icmp_edges(void **state)
 {
 	struct fspec f = {.l3 = 4, .proto = 17, .plen = 8};
-	uint8_t frame[256], out[CP_INJECT_MAX];
+	uint8_t frame[2048], out[CP_INJECT_MAX];
 	struct cp_pkt p;
 	size_t len;
 	(void)state;

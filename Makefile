@@ -7,7 +7,7 @@ DEBS := dpdk libdpdk-dev libhyperscan-dev libbpf-dev libconfig-dev libcmocka-dev
 CHOKEPOINT := $(BUILD)/dataplane/chokepoint
 CHOKECTL := $(BUILD)/ctrlplane/chokectl
 
-.PHONY: all deps build demo test test-unit test-rules test-replay test-corpus test-live clean format
+.PHONY: all deps build demo test test-unit test-rules test-replay test-corpus test-live test-swap clean format
 
 all: build
 
@@ -34,7 +34,7 @@ demo: build
 		--events rules/border.events.jsonl --out $(BUILD)/demo/out --workers 1
 
 test: build
-	@$(MAKE) --no-print-directory test-unit test-rules test-replay test-live test-corpus
+	@$(MAKE) --no-print-directory test-unit test-rules test-replay test-live test-swap test-corpus
 
 test-unit:
 	meson test -C $(BUILD) --suite unit --print-errorlogs
@@ -48,6 +48,11 @@ test-replay:
 
 test-live:
 	CHOKEPOINT=$(CHOKEPOINT) bash tests/live/pcap_ports.sh
+
+SWAP_EAL := --no-huge -m 1024 --no-shconf --no-pci --no-telemetry --log-level='*:error'
+test-swap:
+	$(BUILD)/tests/test-swap-noloss $(SWAP_EAL) --file-prefix=cp-swap1 -l 0-1 -- --packets 50000 --workers 1
+	$(BUILD)/tests/test-swap-noloss $(SWAP_EAL) --file-prefix=cp-swap2 --lcores '(0-2)@(0-1)' -- --packets 50000 --workers 2
 
 test-corpus:
 	CHOKEPOINT=$(CHOKEPOINT) bash tests/corpus/run.sh

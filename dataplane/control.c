@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_rcu_qsbr.h>
 
 static void fold_rule_totals(struct cp_ctl *c, const struct cp_rt_policy *p)
@@ -76,8 +77,11 @@ static int publish(struct cp_ctl *c, struct cp_rt_policy *pol, char *err, size_t
 	struct cp_view *old = c->view;
 	c->view = v;
 	c->pol = pol;
+	uint64_t t0 = rte_rdtsc();
 	__atomic_store_n(&c->dp->view, v, __ATOMIC_RELEASE);
 	rte_rcu_qsbr_synchronize(c->dp->qsv, RTE_QSBR_THRID_INVALID);
+	/* From the store until every worker has passed a quiescent point, i.e. runs this view. */
+	c->last_swap_cycles = rte_rdtsc() - t0;
 	view_free(c, old);
 	return 0;
 }

@@ -29,6 +29,7 @@ struct cp_ctl {
 	struct cp_view *view; /* the one published */
 	struct cp_rule_total *totals;
 	unsigned n_totals, cap_totals;
+	uint64_t last_swap_cycles; /* last publish until every worker ran the new view (TSC) */
 };
 
 int cp_ctl_init(struct cp_ctl *c, struct cp_dp *dp, char *err, size_t errlen);

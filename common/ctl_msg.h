@@ -127,13 +127,15 @@ const char *cp_tag_name(uint16_t tag);
 
 /* A growable message buffer; zero it (CP_MSG_BUF_INIT) before first use. data[0..len) holds one
  * message (being built, or received by cp_msg_recv). A failed put makes the buffer "failed" until
- * the next cp_msg_begin: later puts and cp_msg_end fail too, so a caller may check only the end. */
+ * the next cp_msg_begin, with the reason in why: later puts and cp_msg_end fail too, so a caller
+ * may check only the end. */
 struct cp_msg_buf {
 	uint8_t *data;
 	size_t len, cap;
 	bool failed;
+	char why[160];
 };
-#define CP_MSG_BUF_INIT {NULL, 0, 0, false}
+#define CP_MSG_BUF_INIT {.data = NULL}
 
 void cp_msg_buf_free(struct cp_msg_buf *b);
 /* Make room for n bytes in all (n <= CP_MSG_HDR_LEN + CP_MSG_MAX_PAYLOAD). 0 or -1. */

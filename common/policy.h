@@ -107,9 +107,13 @@ struct cp_policy_src {
 };
 
 /* Load and validate a policy file. Every problem goes to diag as FILE:LINE (loading goes on after
- * the first one). Returns the policy when this load added no error to diag, else NULL. Category patterns are
- * compiled with Hyperscan to validate them. Shadowed-rule warnings are added too. */
+ * the first one). Returns the policy when this load added no error to diag, else NULL. Category
+ * patterns are compiled with Hyperscan to validate them. Shadowed-rule warnings are added too. */
 struct cp_policy_src *cp_policy_load(const char *path, struct cp_diag *diag);
+/* The same from text (len bytes; a pushed policy): name stands for the file in messages, and
+ * @include is refused. */
+struct cp_policy_src *cp_policy_load_text(const char *name, const char *text, size_t len,
+					  struct cp_diag *diag);
 void cp_policy_free(struct cp_policy_src *p);
 
 int cp_rule_find(const struct cp_policy_src *p, const char *name);

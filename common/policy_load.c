@@ -1142,7 +1142,8 @@ static bool parse_and_validate(struct loader *ld, const char *text, size_t len,
 
 	config_init(&cf);
 	set_include_dir(&cf, ld->path, ld->dir, sizeof(ld->dir));
-	if (!config_read_file(&cf, ld->path)) {
+	/* Parse the very text that was read (and scanned), not the file again. */
+	if (!config_read_string(&cf, text)) {
 		report_parse_error(&cf, ld->path, diag);
 		config_destroy(&cf);
 		return false;
@@ -1187,14 +1188,12 @@ static void final_checks(const struct cp_policy_src *p, struct cp_diag *diag, un
 		cp_policy_shadow_check(p, diag);
 }
 
-struct cp_policy_src *cp_policy_load(const char *path, struct cp_diag *diag)
+/* Load from text (NUL-terminated, len bytes) named path in messages. */
+static struct cp_policy_src *load_text(const char *path, const char *text, size_t len,
+				       struct cp_diag *diag)
 {
 	struct loader ld;
 	unsigned errors0 = diag->errors;
-	size_t len = 0;
-	char *text = cp_cfg_read_text(path, &len, diag);
-	if (text == NULL)
-		return NULL;
 
 	memset(&ld, 0, sizeof(ld));
 	ld.path = path;
@@ -1202,7 +1201,6 @@ struct cp_policy_src *cp_policy_load(const char *path, struct cp_diag *diag)
 	if (ld.p == NULL || (ld.p->file = strdup(path)) == NULL) {
 		cp_diag_error(diag, path, 0, "out of memory");
 		free(ld.p);
-		free(text);
 		return NULL;
 	}
 	ld.p->settings = (struct cp_settings){.inspect_bytes = 4096,
@@ -1211,7 +1209,6 @@ struct cp_policy_src *cp_policy_load(const char *path, struct cp_diag *diag)
 					      .non_ip_pass = true,
 					      .monitor = false};
 	bool parsed = parse_and_validate(&ld, text, len, diag);
-	free(text);
 	loader_free(&ld);
 	if (parsed && diag->errors == errors0)
 		final_checks(ld.p, diag, errors0);
@@ -1220,6 +1217,47 @@ struct cp_policy_src *cp_policy_load(const char *path, struct cp_diag *diag)
 		return NULL;
 	}
 	return ld.p;
+}
+
+struct cp_policy_src *cp_policy_load(const char *path, struct cp_diag *diag)
+{
+	size_t len = 0;
+	char *text = cp_cfg_read_text(path, &len, diag);
+	if (text == NULL)
+		return NULL;
+	struct cp_policy_src *p = load_text(path, text, len, diag);
+	free(text);
+	return p;
+}
+
+struct cp_policy_src *cp_policy_load_text(const char *name, const char *text, size_t len,
+					  struct cp_diag *diag)
+{
+	if (memchr(text, '\0', len) != NULL) {
+		cp_diag_error(diag, name, 0, "policy text holds a NUL byte");
+		return NULL;
+	}
+	/* A pushed policy stands alone: @include would read files of the receiver's choosing. */
+	int line = 1;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\n')
+			line++;
+		else if (text[i] == '@' && len - i >= 8 && memcmp(text + i, "@include", 8) == 0) {
+			cp_diag_error(diag, name, line,
+				      "@include is not allowed in a pushed policy");
+			return NULL;
+		}
+	}
+	char *copy = malloc(len + 1);
+	if (copy == NULL) {
+		cp_diag_error(diag, name, 0, "out of memory");
+		return NULL;
+	}
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	struct cp_policy_src *p = load_text(name, copy, len, diag);
+	free(copy);
+	return p;
 }
 
 void cp_policy_free(struct cp_policy_src *p)

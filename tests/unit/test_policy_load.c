@@ -735,13 +735,61 @@ static void test_rules_dir(void **state)
 	assert_true(loaded >= 3);
 }
 
+/* A pushed policy: loaded from text, named in messages, and never allowed to read files. */
+static const struct text_case {
+	const char *what, *text;
+	int ok, line;
+	const char *error;
+} text_cases[] = {
+    {"valid", "version = 1;\ninside = [ \"192.0.2.0/24\" ];\nrules = ( { action = \"drop\"; } );\n",
+     1, 0, NULL},
+    {"error named by the push",
+     "version = 1;\ninside = [ \"192.0.2.0/33\" ];\n"
+     "rules = ( { action = \"drop\"; } );\n",
+     0, 2, "push.conf:2: error: "},
+    {"@include refused", "version = 1;\n@include \"/etc/passwd\"\n", 0, 2,
+     "push.conf:2: error: @include is not allowed"},
+    {"syntax error", "version = 1;\ninside = [\n", 0, 3, "push.conf:3: error: syntax error"},
+};
+
+static void test_load_text(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(text_cases) / sizeof(text_cases[0]); i++) {
+		const struct text_case *c = &text_cases[i];
+		struct cp_diag d;
+		cp_diag_init(&d);
+		struct cp_policy_src *p =
+		    cp_policy_load_text("push.conf", c->text, strlen(c->text), &d);
+		print_message("text: %s\n", c->what);
+		if (c->ok) {
+			assert_non_null(p);
+			assert_int_equal(d.errors, 0);
+			assert_string_equal(p->file, "push.conf");
+		} else {
+			assert_null(p);
+			assert_true(d.errors >= 1);
+			assert_non_null(strstr(d.lines[0], c->error));
+		}
+		cp_policy_free(p);
+		cp_diag_free(&d);
+	}
+	/* A NUL inside the text is refused, not read as the end. */
+	static const char nul[] = "version = 1;\0 inside = [];";
+	struct cp_diag d;
+	cp_diag_init(&d);
+	assert_null(cp_policy_load_text("push.conf", nul, sizeof(nul) - 1, &d));
+	assert_non_null(strstr(d.lines[0], "NUL"));
+	cp_diag_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_valid),      cmocka_unit_test(test_invalid),
 	    cmocka_unit_test(test_unreadable), cmocka_unit_test(test_diag_shared),
 	    cmocka_unit_test(test_free_null),  cmocka_unit_test(test_hostile),
-	    cmocka_unit_test(test_rules_dir),
+	    cmocka_unit_test(test_rules_dir),  cmocka_unit_test(test_load_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

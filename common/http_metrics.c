@@ -17,6 +17,7 @@
 #include "prom.h"
 
 #define LISTEN_BACKLOG 16
+#define DRAIN_MAX      (256 * 1024) /* unread request bytes dropped before closing, at most */
 
 static const char index_body[] =
     "<html><head><title>chokepoint</title></head><body><a href=\"/metrics\">Metrics</a>"
@@ -380,6 +381,18 @@ static void respond_metrics(int fd, cp_http_render_fn render, void *arg, bool he
 	free(text);
 }
 
+/* Closes after the response: what the client sent and nobody read (a body, the rest of a head too
+ * long) is dropped first, else closing would reset the connection and might lose the response. */
+static void close_gently(int fd)
+{
+	char sink[4096];
+	shutdown(fd, SHUT_WR);
+	for (unsigned i = 0; i < DRAIN_MAX / sizeof(sink); i++)
+		if (recv(fd, sink, sizeof(sink), MSG_DONTWAIT) <= 0)
+			break;
+	close(fd);
+}
+
 static void serve_one(int fd, cp_http_render_fn render, void *arg, const struct cp_http_limits *lim)
 {
 	char *buf = malloc(lim->max_request);
@@ -410,8 +423,7 @@ static void serve_one(int fd, cp_http_render_fn render, void *arg, const struct 
 		}
 	}
 	free(buf);
-	shutdown(fd, SHUT_WR);
-	close(fd);
+	close_gently(fd);
 }
 
 int cp_http_accept_and_serve_with(int listen_fd, cp_http_render_fn render, void *arg,

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "control.h"
 #include "counters_out.h"
+#include "telemetry.h"
 
 #define RX_DESC	 1024
 #define TX_DESC	 1024
@@ -180,7 +181,9 @@ static uint8_t pick_uplink(const struct cp_dp *dp, const struct cp_ctl *ctl)
 static void control_loop(struct cp_dp *dp, struct cp_ctl *ctl)
 {
 	char err[256];
+	cp_telemetry_register(dp);
 	while (!stop) {
+		cp_telemetry_refresh(ctl, cp_clock_ns(dp));
 		uint8_t up = pick_uplink(dp, ctl);
 		if (up != ctl->uplink) {
 			printf("chokepoint: active uplink now %s\n",

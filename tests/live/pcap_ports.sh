@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Live mode on real DPDK ports (net_pcap vdevs named in the deployment config, probed by
-# chokepoint itself): inside and uplink traffic in, forwarded frames out, counters on exit.
+# chokepoint itself): inside and uplink traffic in, forwarded frames out, counters read through
+# DPDK telemetry (dpdk-telemetry.py) while it runs and printed on exit.
 set -euo pipefail
 CHOKEPOINT=${CHOKEPOINT:-build/dataplane/chokepoint}
 PY=/usr/bin/python3
@@ -33,9 +34,25 @@ version = 1;
 inside = [ "192.0.2.0/24" ];
 rules = ( { name = "web"; action = "pass"; from = "inside"; proto = "tcp"; dport = 80; } );
 CONF
-timeout -s INT 3 "$CHOKEPOINT" --no-huge -m 512 --no-shconf --no-pci --log-level='*:error' \
-	--file-prefix=cp-live-$$ -l 0-1 -- --config "$dir/dep.conf" --policy "$dir/policy.conf" \
-	> "$dir/stdout" 2> "$dir/stderr" || [ $? = 124 ] || fail "exit status $?: $(cat "$dir/stderr")"
+prefix=cp-live-$$
+timeout -s INT 20 "$CHOKEPOINT" --no-huge -m 512 --no-shconf --no-pci --log-level='*:error' \
+	--file-prefix=$prefix -l 0-1 -- --config "$dir/dep.conf" --policy "$dir/policy.conf" \
+	> "$dir/stdout" 2> "$dir/stderr" &
+pid=$!
+# DPDK telemetry: /chokepoint/stats once the capture has gone through (bounded wait).
+tel=""
+for _ in $(seq 1 50); do
+	sleep 0.2
+	[ -S /var/run/dpdk/$prefix/dpdk_telemetry.v2 ] || continue
+	tel=$(printf '/chokepoint/stats\n/chokepoint/policy\n' | dpdk-telemetry.py -f $prefix 2>/dev/null | tail -2)
+	case "$tel" in *'"packets_pass": 20'*) break ;; esac
+done
+kill -INT $pid 2>/dev/null
+wait $pid || [ $? = 124 ] || fail "exit status $?: $(cat "$dir/stderr")"
+case "$tel" in
+*'"packets_pass": 20'*'"drop_default_deny": 8'*'"generation": 1'*) ;;
+*) fail "telemetry said: $tel" ;;
+esac
 count() { $PY -c 'import sys; from scapy.all import rdpcap; print(len(rdpcap(sys.argv[1])))' "$1"; }
 # 10 web SYNs leave by the uplink, their 10 SYN-ACKs come back inside; port 22 and UDP are dropped.
 [ "$(count "$dir/up_out.pcap")" = 10 ] || fail "uplink got $(count "$dir/up_out.pcap") frames, want 10"

@@ -168,8 +168,25 @@ int cp_ctl_shutoff(struct cp_ctl *c, bool on, char *err, size_t errlen)
 
 int cp_ctl_uplink(struct cp_ctl *c, uint8_t port, char *err, size_t errlen)
 {
+	if (port != c->uplink)
+		c->uplink_changes++;
 	c->uplink = port;
 	return publish(c, c->pol, err, errlen);
+}
+
+int cp_ctl_force_uplink(struct cp_ctl *c, const char *name, char *err, size_t errlen)
+{
+	if (strcmp(name, "auto") == 0) {
+		c->forced_uplink = -1;
+		return 0;
+	}
+	for (unsigned p = 0; p < c->dp->n_ports; p++)
+		if (c->dp->ports[p].role == CP_ROLE_UPLINK && strcmp(c->dp->ports[p].name, name) == 0) {
+			c->forced_uplink = (int)p;
+			return 0;
+		}
+	snprintf(err, errlen, "no uplink named \"%s\" (or \"auto\")", name);
+	return -1;
 }
 
 void cp_ctl_rule_counters(struct cp_ctl *c,

@@ -30,6 +30,7 @@ struct cp_ctl {
 	struct cp_rule_total *totals;
 	unsigned n_totals, cap_totals;
 	uint64_t last_swap_cycles; /* last publish until every worker ran the new view (TSC) */
+	uint64_t uplink_changes;   /* times the active uplink changed */
 };
 
 int cp_ctl_init(struct cp_ctl *c, struct cp_dp *dp, char *err, size_t errlen);
@@ -46,6 +47,9 @@ int cp_ctl_revoke(struct cp_ctl *c, const struct cp_prefix *pfx, uint64_t now, c
 int cp_ctl_shutoff(struct cp_ctl *c, bool on, char *err, size_t errlen);
 /* Set the active uplink (port index or CP_NO_PORT). */
 int cp_ctl_uplink(struct cp_ctl *c, uint8_t port, char *err, size_t errlen);
+/* Force an uplink by port name, or "auto" to follow link state again. The link watch applies
+ * it. Returns 0, or -1 when name is neither an uplink's name nor "auto". */
+int cp_ctl_force_uplink(struct cp_ctl *c, const char *name, char *err, size_t errlen);
 
 /* Rule counters: totals of retired policies plus the current one, summed over workers. Calls
  * fn(name, pkts, bytes, arg) in a stable order. */

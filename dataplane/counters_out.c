@@ -96,6 +96,7 @@ void cp_counters_json(FILE *f, struct cp_dp *dp, struct cp_ctl *ctl, uint64_t no
 	CP_SCALAR_COUNTERS(CP_COUNTER_JSON)
 #undef CP_COUNTER_JSON
 	fprintf(f, "  \"grants_active\": %u,\n", cp_grants_active(&ctl->grants, now));
+	fprintf(f, "  \"uplink_changes_total\": %lu,\n", (unsigned long)ctl->uplink_changes);
 	fprintf(f, "  \"policy_generation\": %u,\n", ctl->pol != NULL ? ctl->pol->gen : 0);
 	fputs("  \"uplink_active\": {", f);
 	first = true;

@@ -10,7 +10,7 @@
 /* ---- Small helpers ---- */
 
 __attribute__((format(printf, 3, 4))) static void seterr(char *err, size_t errlen, const char *fmt,
-							  ...)
+							 ...)
 {
 	va_list ap;
 
@@ -57,25 +57,20 @@ static void wr64(uint8_t *p, uint64_t v)
 /* ---- Names ---- */
 
 static const char *const req_names[CP_MSG_REQ_LAST + 1] = {
-    [CP_MSG_HELLO] = "HELLO",	  [CP_MSG_INSTALL_POLICY] = "INSTALL_POLICY",
-    [CP_MSG_GRANT] = "GRANT",	  [CP_MSG_RENEW] = "RENEW",
-    [CP_MSG_REVOKE] = "REVOKE",	  [CP_MSG_SHUTOFF] = "SHUTOFF",
-    [CP_MSG_RESTORE] = "RESTORE", [CP_MSG_UPLINK] = "UPLINK",
-    [CP_MSG_COUNTERS] = "COUNTERS", [CP_MSG_STATUS] = "STATUS",
+    [CP_MSG_HELLO] = "HELLO",		[CP_MSG_INSTALL_POLICY] = "INSTALL_POLICY",
+    [CP_MSG_GRANT] = "GRANT",		[CP_MSG_RENEW] = "RENEW",
+    [CP_MSG_REVOKE] = "REVOKE",		[CP_MSG_SHUTOFF] = "SHUTOFF",
+    [CP_MSG_RESTORE] = "RESTORE",	[CP_MSG_UPLINK] = "UPLINK",
+    [CP_MSG_COUNTERS] = "COUNTERS",	[CP_MSG_STATUS] = "STATUS",
     [CP_MSG_GRANTS_SET] = "GRANTS_SET",
 };
 
 static const char *const reply_names[CP_MSG_REQ_LAST + 1] = {
-    [CP_MSG_HELLO] = "HELLO reply",
-    [CP_MSG_INSTALL_POLICY] = "INSTALL_POLICY reply",
-    [CP_MSG_GRANT] = "GRANT reply",
-    [CP_MSG_RENEW] = "RENEW reply",
-    [CP_MSG_REVOKE] = "REVOKE reply",
-    [CP_MSG_SHUTOFF] = "SHUTOFF reply",
-    [CP_MSG_RESTORE] = "RESTORE reply",
-    [CP_MSG_UPLINK] = "UPLINK reply",
-    [CP_MSG_COUNTERS] = "COUNTERS reply",
-    [CP_MSG_STATUS] = "STATUS reply",
+    [CP_MSG_HELLO] = "HELLO reply",	      [CP_MSG_INSTALL_POLICY] = "INSTALL_POLICY reply",
+    [CP_MSG_GRANT] = "GRANT reply",	      [CP_MSG_RENEW] = "RENEW reply",
+    [CP_MSG_REVOKE] = "REVOKE reply",	      [CP_MSG_SHUTOFF] = "SHUTOFF reply",
+    [CP_MSG_RESTORE] = "RESTORE reply",	      [CP_MSG_UPLINK] = "UPLINK reply",
+    [CP_MSG_COUNTERS] = "COUNTERS reply",     [CP_MSG_STATUS] = "STATUS reply",
     [CP_MSG_GRANTS_SET] = "GRANTS_SET reply",
 };
 
@@ -86,7 +81,8 @@ static bool is_request(uint16_t type)
 
 static bool is_ok_reply(uint16_t type)
 {
-	return type != CP_MSG_ERROR && (type & CP_MSG_REPLY) && is_request(type & ~CP_MSG_REPLY);
+	return type != CP_MSG_ERROR && (type & CP_MSG_REPLY) &&
+	       is_request((uint16_t)(type & ~CP_MSG_REPLY));
 }
 
 bool cp_msg_type_known(uint16_t type)
@@ -173,7 +169,8 @@ int cp_msg_prefix_check(const struct cp_prefix *p, char *err, size_t errlen)
 		if ((p->a[i] & (uint8_t)~allowed) == 0)
 			continue;
 		if (lo >= bits)
-			seterr(err, errlen, "IPv4 prefix has nonzero bytes past its 4 address bytes");
+			seterr(err, errlen,
+			       "IPv4 prefix has nonzero bytes past its 4 address bytes");
 		else
 			seterr(err, errlen, "prefix has host bits set beyond /%u", p->len);
 		return -1;
@@ -619,8 +616,8 @@ int cp_tlv_str(const struct cp_tlv *t, char *dst, size_t dstlen, char *err, size
 	return 0;
 }
 
-int cp_tlv_hs_db(const struct cp_tlv *t, uint8_t *field, const uint8_t **db, uint32_t *n,
-		 char *err, size_t errlen)
+int cp_tlv_hs_db(const struct cp_tlv *t, uint8_t *field, const uint8_t **db, uint32_t *n, char *err,
+		 size_t errlen)
 {
 	if (t->tag != CP_TAG_HS_DB) {
 		seterr(err, errlen, "%s: not an HS_DB", cp_tag_name(t->tag));

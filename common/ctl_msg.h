@@ -6,11 +6,11 @@
  * -------------------------------------
  * A message is a 16-byte header followed by `length` bytes of payload:
  *
- *	offset 0  u32 magic    0x43504b31 ("CPK1")
- *	offset 4  u16 version  1
- *	offset 6  u16 type     see enum cp_msg_type
- *	offset 8  u32 length   payload bytes, 0 .. CP_MSG_MAX_PAYLOAD (64 MiB)
- *	offset 12 u32 seq      chosen by the requester, echoed unchanged in the reply
+ *   offset 0   u32 magic    0x43504b31 ("CPK1")
+ *   offset 4   u16 version  1
+ *   offset 6   u16 type     see enum cp_msg_type
+ *   offset 8   u32 length   payload bytes, 0 .. CP_MSG_MAX_PAYLOAD (64 MiB)
+ *   offset 12  u32 seq      chosen by the requester, echoed unchanged in the reply
  *
  * A header with another magic, another version, a type not in enum cp_msg_type, or a length above
  * CP_MSG_MAX_PAYLOAD is refused before any payload is read; the stream is then out of step and the
@@ -18,7 +18,7 @@
  *
  * The payload is a sequence of TLVs that fill it exactly:
  *
- *	u16 tag, u32 len, len bytes of value
+ *   u16 tag, u32 len, len bytes of value
  *
  * A TLV running past the end of the payload, or 1..5 trailing bytes that cannot hold a TLV header,
  * make the message malformed. Readers skip tags they do not know (forward compatibility), but a
@@ -27,36 +27,37 @@
  * repeat; any other tag given twice in one message is an error (which one would win?).
  *
  * Requests (type) and their tags ("?" optional, "*" zero or more):
- *	HELLO 1           -            (the dataplane replies with its status JSON)
- *	INSTALL_POLICY 2  POLICY_TEXT, POLICY_PATH?, HS_DB* (at most one per field)
- *	GRANT 3           PREFIX, FOR_NS, RENEW_NS?, NOW_NS?
- *	RENEW 4           PREFIX
- *	REVOKE 5          PREFIX
- *	SHUTOFF 6, RESTORE 7   -
- *	UPLINK 8          NAME (a port name, or "auto")
- *	COUNTERS 9        -            (the reply carries JSON)
- *	STATUS 10         -            (the reply carries JSON)
- *	GRANTS_SET 11     GRANT_ENTRY*, NOW_NS?  (the whole grant list, replacing the receiver's)
+ *   HELLO 1            -  (the dataplane replies with its status JSON)
+ *   INSTALL_POLICY 2   POLICY_TEXT, POLICY_PATH?, HS_DB* (at most one per field)
+ *   GRANT 3            PREFIX, FOR_NS, RENEW_NS?, NOW_NS?
+ *   RENEW 4            PREFIX
+ *   REVOKE 5           PREFIX
+ *   SHUTOFF 6          -
+ *   RESTORE 7          -
+ *   UPLINK 8           NAME (a port name, or "auto")
+ *   COUNTERS 9         -  (the reply carries JSON)
+ *   STATUS 10          -  (the reply carries JSON)
+ *   GRANTS_SET 11      GRANT_ENTRY*, NOW_NS?  (the whole grant list, replacing the receiver's)
  * Replies: type = request type | 0x8000 on success, with JSON?, GENERATION?, MESSAGE?;
- *	ERROR 0xFFFF with MESSAGE (required).
+ *   ERROR 0xFFFF with MESSAGE (required).
  *
  * Tags and their values:
- *	PREFIX 1       18 bytes: family u8 (4 or 6), len u8 (<= 32 or <= 128), 16 address bytes.
- *	               IPv4 uses bytes 0..3 and the other 12 must be zero; host bits must be clear.
- *	FOR_NS 2       u64, > 0: the grant lasts this long.
- *	RENEW_NS 3     u64, > 0: the grant ends unless renewed within this long.
- *	NOW_NS 4       u64: the sender's clock when it sent the message, so that a receiver can
- *	               translate the sender's times onto its own clock.
- *	POLICY_TEXT 5  the policy file's text: 1 .. CP_MSG_MAX_PAYLOAD - 6 bytes, no NUL (it is fed
- *	               to a C-string parser).
- *	POLICY_PATH 6  the file the text came from (for messages): 1 .. CP_MSG_PATH_MAX bytes, no NUL.
- *	HS_DB 7        u8 field (0 sni, 1 host, 2 dns, 3 payload: enum cp_field in policy.h), then a
- *	               serialized Hyperscan database (hs_serialize_database), at least 1 byte.
- *	NAME 8         1 .. CP_MSG_NAME_MAX bytes, no NUL.
- *	MESSAGE 9      0 .. CP_MSG_MESSAGE_MAX bytes, no NUL (may hold several lines).
- *	JSON 10        0 .. CP_MSG_JSON_MAX bytes, no NUL.
- *	GENERATION 11  u32: the policy generation the receiver runs.
- *	GRANT_ENTRY 12 42 bytes: PREFIX's 18 bytes, then end_ns, renew_ns (0: none), last_ns (u64).
+ *   PREFIX 1        18 bytes: family u8 (4 or 6), len u8 (<= 32 or <= 128), 16 address bytes.
+ *                   IPv4 uses bytes 0..3, the other 12 must be zero; host bits must be clear.
+ *   FOR_NS 2        u64, > 0: the grant lasts this long.
+ *   RENEW_NS 3      u64, > 0: the grant ends unless renewed within this long.
+ *   NOW_NS 4        u64: the sender's clock when it sent the message, so that a receiver can
+ *                   translate the sender's times onto its own clock.
+ *   POLICY_TEXT 5   the policy file's text: 1 .. CP_MSG_MAX_PAYLOAD - 6 bytes, no NUL (it is
+ *                   fed to a C-string parser).
+ *   POLICY_PATH 6   the policy's file name (for messages): 1 .. CP_MSG_PATH_MAX bytes, no NUL.
+ *   HS_DB 7         u8 field (0 sni, 1 host, 2 dns, 3 payload: enum cp_field in policy.h),
+ *                   then a serialized Hyperscan database (hs_serialize_database), >= 1 byte.
+ *   NAME 8          1 .. CP_MSG_NAME_MAX bytes, no NUL.
+ *   MESSAGE 9       0 .. CP_MSG_MESSAGE_MAX bytes, no NUL (may hold several lines).
+ *   JSON 10         0 .. CP_MSG_JSON_MAX bytes, no NUL.
+ *   GENERATION 11   u32: the policy generation the receiver runs.
+ *   GRANT_ENTRY 12  42 bytes: PREFIX's 18 bytes, then end_ns, renew_ns (0: none), last_ns, u64s.
  * Strings carry no terminating NUL and are not checked for UTF-8. Times are nanoseconds.
  *
  * Errors are reported as one line into a caller buffer (char *err, size_t errlen); err may be NULL
@@ -135,7 +136,9 @@ struct cp_msg_buf {
 	bool failed;
 	char why[160];
 };
+/* clang-format off */
 #define CP_MSG_BUF_INIT {.data = NULL}
+/* clang-format on */
 
 void cp_msg_buf_free(struct cp_msg_buf *b);
 /* Make room for n bytes in all (n <= CP_MSG_HDR_LEN + CP_MSG_MAX_PAYLOAD). 0 or -1. */
@@ -173,8 +176,8 @@ struct cp_msg {
 	uint16_t type;
 	uint32_t seq;
 	const uint8_t *payload;
-	uint32_t len;	/* payload bytes */
-	size_t total;	/* CP_MSG_HDR_LEN + len: where the next message would start */
+	uint32_t len; /* payload bytes */
+	size_t total; /* CP_MSG_HDR_LEN + len: where the next message would start */
 };
 
 /* Parse the message at the start of data[0..n): header, then the whole TLV structure (known tags
@@ -211,8 +214,8 @@ int cp_tlv_u64(const struct cp_tlv *t, uint64_t *v, char *err, size_t errlen);
 int cp_tlv_prefix(const struct cp_tlv *t, struct cp_prefix *p, char *err, size_t errlen);
 /* Copy a string value into dst with its NUL; fails when it does not fit or holds a NUL. */
 int cp_tlv_str(const struct cp_tlv *t, char *dst, size_t dstlen, char *err, size_t errlen);
-int cp_tlv_hs_db(const struct cp_tlv *t, uint8_t *field, const uint8_t **db, uint32_t *n,
-		 char *err, size_t errlen);
+int cp_tlv_hs_db(const struct cp_tlv *t, uint8_t *field, const uint8_t **db, uint32_t *n, char *err,
+		 size_t errlen);
 int cp_tlv_grant_entry(const struct cp_tlv *t, struct cp_grant_entry *e, char *err, size_t errlen);
 
 /* ---- Requests and replies, structured ---- */
@@ -281,18 +284,16 @@ int cp_req_encode(struct cp_msg_buf *b, uint32_t seq, const struct cp_req *r, ch
 int cp_req_install_decode(const struct cp_msg *m, struct cp_req_install_policy *r, char *err,
 			  size_t errlen);
 int cp_req_grant_decode(const struct cp_msg *m, struct cp_req_grant *r, char *err, size_t errlen);
-int cp_req_prefix_decode(const struct cp_msg *m, struct cp_req_prefix *r, char *err,
-			 size_t errlen);
-int cp_req_uplink_decode(const struct cp_msg *m, struct cp_req_uplink *r, char *err,
-			 size_t errlen);
+int cp_req_prefix_decode(const struct cp_msg *m, struct cp_req_prefix *r, char *err, size_t errlen);
+int cp_req_uplink_decode(const struct cp_msg *m, struct cp_req_uplink *r, char *err, size_t errlen);
 int cp_req_grants_set_decode(const struct cp_msg *m, struct cp_req_grants_set *r, char *err,
 			     size_t errlen);
 int cp_req_empty_decode(const struct cp_msg *m, char *err, size_t errlen);
 
 /* A reply. Strings point into the message's bytes (not NUL-terminated): print with "%.*s". */
 struct cp_reply {
-	uint16_t type;	   /* request type | CP_MSG_REPLY, or CP_MSG_ERROR */
-	const char *json;  /* NULL when absent */
+	uint16_t type;	  /* request type | CP_MSG_REPLY, or CP_MSG_ERROR */
+	const char *json; /* NULL when absent */
 	uint32_t json_len;
 	const char *message; /* NULL when absent; always present in an ERROR */
 	uint32_t message_len;

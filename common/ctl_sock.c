@@ -16,11 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LISTEN_BACKLOG 64
+#define LISTEN_BACKLOG	 64
 #define CONNECT_RETRY_MS 10 /* pause between tries while the listener's backlog is full */
 
 __attribute__((format(printf, 3, 4))) static void seterr(char *err, size_t errlen, const char *fmt,
-							  ...)
+							 ...)
 {
 	va_list ap;
 
@@ -372,12 +372,11 @@ static int read_until(int fd, uint8_t *p, size_t n, int64_t deadline, size_t *go
 	return 0;
 }
 
-static void read_error(int rc, const char *what, size_t got, size_t want, int timeout_ms,
-		       char *err, size_t errlen)
+static void read_error(int rc, const char *what, size_t got, size_t want, int timeout_ms, char *err,
+		       size_t errlen)
 {
 	if (rc == 1)
-		seterr(err, errlen, "connection closed after %zu of %zu %s bytes", got, want,
-		       what);
+		seterr(err, errlen, "connection closed after %zu of %zu %s bytes", got, want, what);
 	else if (errno == ETIMEDOUT)
 		seterr(err, errlen, "timed out after %d ms with %zu of %zu %s bytes", timeout_ms,
 		       got, want, what);

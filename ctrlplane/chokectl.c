@@ -4,8 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "addr.h"
+#include "client.h"
 #include "diag.h"
+#include "duration.h"
 #include "policy.h"
 
 #define DEFAULT_SOCKET "/run/chokepoint/chokectl.sock"
@@ -24,6 +28,14 @@ struct subcommand {
 static int cmd_check(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv);
 static int cmd_unavailable(const struct subcommand *cmd, const struct cli *cli, int argc,
 			   char **argv);
+static int cmd_push(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv);
+static int cmd_grant(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv);
+static int cmd_prefix(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv);
+static int cmd_simple(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv);
+static int cmd_grants(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv);
+static int cmd_stats(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv);
+static int cmd_uplink(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv);
+static int cmd_top(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv);
 
 static const struct subcommand commands[] = {
     {"check", "POLICY...", cmd_check},
@@ -31,16 +43,17 @@ static const struct subcommand commands[] = {
      "--policy FILE --dataplane SOCKET [--dataplane SOCKET ...] [--metrics ADDR:PORT] "
      "[--state DIR]",
      cmd_unavailable},
-    {"push", "FILE", cmd_unavailable},
-    {"grant", "ADDR|PREFIX --for DURATION [--renew-every DURATION]", cmd_unavailable},
-    {"renew", "ADDR|PREFIX", cmd_unavailable},
-    {"revoke", "ADDR|PREFIX", cmd_unavailable},
-    {"grants", "", cmd_unavailable},
-    {"stats", "[--json]", cmd_unavailable},
-    {"top", "", cmd_unavailable},
-    {"shutoff", "", cmd_unavailable},
-    {"restore", "", cmd_unavailable},
-    {"uplink", "NAME|auto", cmd_unavailable},
+    {"push", "FILE", cmd_push},
+    {"grant", "ADDR|PREFIX --for DURATION [--renew-every DURATION]", cmd_grant},
+    {"renew", "ADDR|PREFIX", cmd_prefix},
+    {"revoke", "ADDR|PREFIX", cmd_prefix},
+    {"grants", "", cmd_grants},
+    {"stats", "[--json]", cmd_stats},
+    {"status", "", cmd_simple},
+    {"top", "[--count N]", cmd_top},
+    {"shutoff", "", cmd_simple},
+    {"restore", "", cmd_simple},
+    {"uplink", "NAME|auto", cmd_uplink},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -115,6 +128,283 @@ static int cmd_unavailable(const struct subcommand *cmd, const struct cli *cli, 
 	(void)argv;
 	fprintf(stderr, "chokectl: %s: not available yet (control plane not built)\n", cmd->name);
 	return EXIT_USAGE;
+}
+
+/* ---- requests to the daemon (or straight to a dataplane: the protocol is the same) ---- */
+
+#define CALL_TIMEOUT_MS 10000
+
+/* Send the ended request b; print the error line on failure. On success, *resp holds the reply
+ * that rep points into (the caller frees resp). */
+static int call(const struct subcommand *cmd, const struct cli *cli, struct cp_msg_buf *b,
+		struct cp_msg_buf *resp, struct cp_reply *rep)
+{
+	char err[512];
+	if (cp_client_call(cli->socket, b, resp, rep, CALL_TIMEOUT_MS, err, sizeof(err)) != 0) {
+		fprintf(stderr, "chokectl: %s: %s\n", cmd->name, err);
+		return 1;
+	}
+	return 0;
+}
+
+/* A request with no answer but "done". */
+static int call_done(const struct subcommand *cmd, const struct cli *cli, struct cp_msg_buf *b)
+{
+	struct cp_msg_buf resp = CP_MSG_BUF_INIT;
+	struct cp_reply rep;
+	int rc = cp_msg_end(b) == 0 ? call(cmd, cli, b, &resp, &rep) : 1;
+	cp_msg_buf_free(&resp);
+	cp_msg_buf_free(b);
+	return rc;
+}
+
+static int cmd_push(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv)
+{
+	struct cp_msg_buf b = CP_MSG_BUF_INIT, resp = CP_MSG_BUF_INIT;
+	struct cp_reply rep;
+	struct cp_diag d;
+	if (argc != 1) {
+		fprintf(stderr, "chokectl: push: one policy file\n");
+		return usage();
+	}
+	cp_diag_init(&d);
+	int rc = cp_policy_request(argv[0], 1, &b, &d);
+	cp_diag_print(&d, stderr);
+	cp_diag_free(&d);
+	if (rc == 0)
+		rc = call(cmd, cli, &b, &resp, &rep);
+	else
+		rc = 1;
+	if (rc == 0 && rep.has_generation)
+		printf("%s: pushed, policy generation %u\n", argv[0], rep.generation);
+	cp_msg_buf_free(&b);
+	cp_msg_buf_free(&resp);
+	return rc;
+}
+
+static int parse_prefix(const char *cmdname, const char *s, struct cp_prefix *p)
+{
+	char err[160];
+	if (cp_prefix_parse(s, p, err, sizeof(err)) != 0) {
+		fprintf(stderr, "chokectl: %s: %s\n", cmdname, err);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_duration_ns(const char *cmdname, const char *opt, const char *s, uint64_t *ns)
+{
+	uint64_t sec;
+	if (s == NULL || cp_duration_parse(s, &sec) != 0 || sec == 0) {
+		fprintf(stderr, "chokectl: %s: %s needs a duration like 90, 90s, 5m or 1h\n",
+			cmdname, opt);
+		return -1;
+	}
+	*ns = sec * 1000000000ull;
+	return 0;
+}
+
+static int cmd_grant(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv)
+{
+	struct cp_prefix p;
+	uint64_t for_ns = 0, renew_ns = 0;
+	if (argc < 1 || parse_prefix(cmd->name, argv[0], &p) != 0)
+		return argc < 1 ? usage() : 1;
+	for (int i = 1; i < argc; i += 2) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(argv[i], "--for") == 0) {
+			if (parse_duration_ns(cmd->name, "--for", v, &for_ns) != 0)
+				return 1;
+		} else if (strcmp(argv[i], "--renew-every") == 0) {
+			if (parse_duration_ns(cmd->name, "--renew-every", v, &renew_ns) != 0)
+				return 1;
+		} else {
+			fprintf(stderr, "chokectl: grant: unknown option \"%s\"\n", argv[i]);
+			return usage();
+		}
+	}
+	if (for_ns == 0) {
+		fprintf(stderr, "chokectl: grant: --for DURATION is required\n");
+		return usage();
+	}
+	struct cp_msg_buf b = CP_MSG_BUF_INIT;
+	cp_msg_begin(&b, CP_MSG_GRANT, 1);
+	cp_msg_put_prefix(&b, CP_TAG_PREFIX, &p);
+	cp_msg_put_u64(&b, CP_TAG_FOR_NS, for_ns);
+	if (renew_ns != 0)
+		cp_msg_put_u64(&b, CP_TAG_RENEW_NS, renew_ns);
+	return call_done(cmd, cli, &b);
+}
+
+static int cmd_prefix(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv)
+{
+	struct cp_prefix p;
+	if (argc != 1)
+		return usage();
+	if (parse_prefix(cmd->name, argv[0], &p) != 0)
+		return 1;
+	struct cp_msg_buf b = CP_MSG_BUF_INIT;
+	cp_msg_begin(&b, strcmp(cmd->name, "renew") == 0 ? CP_MSG_RENEW : CP_MSG_REVOKE, 1);
+	cp_msg_put_prefix(&b, CP_TAG_PREFIX, &p);
+	return call_done(cmd, cli, &b);
+}
+
+static int cmd_uplink(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv)
+{
+	if (argc != 1)
+		return usage();
+	struct cp_msg_buf b = CP_MSG_BUF_INIT;
+	cp_msg_begin(&b, CP_MSG_UPLINK, 1);
+	cp_msg_put_str(&b, CP_TAG_NAME, argv[0]);
+	return call_done(cmd, cli, &b);
+}
+
+/* A request of one type, answered with JSON (printed when json_out) or nothing. */
+static int call_json(const struct subcommand *cmd, const struct cli *cli, uint16_t type,
+		     struct cp_msg_buf *resp, struct cp_reply *rep)
+{
+	struct cp_msg_buf b = CP_MSG_BUF_INIT;
+	int rc = cp_msg_begin(&b, type, 1) == 0 && cp_msg_end(&b) == 0
+		     ? call(cmd, cli, &b, resp, rep)
+		     : 1;
+	cp_msg_buf_free(&b);
+	return rc;
+}
+
+static int cmd_simple(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 0)
+		return usage();
+	uint16_t type = strcmp(cmd->name, "shutoff") == 0   ? CP_MSG_SHUTOFF
+			: strcmp(cmd->name, "restore") == 0 ? CP_MSG_RESTORE
+							    : CP_MSG_STATUS;
+	struct cp_msg_buf resp = CP_MSG_BUF_INIT;
+	struct cp_reply rep;
+	int rc = call_json(cmd, cli, type, &resp, &rep);
+	if (rc == 0 && rep.json != NULL)
+		printf("%.*s\n", (int)rep.json_len, rep.json);
+	cp_msg_buf_free(&resp);
+	return rc;
+}
+
+static int cmd_grants(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 0)
+		return usage();
+	struct cp_msg_buf resp = CP_MSG_BUF_INIT;
+	struct cp_reply rep;
+	int rc = call_json(cmd, cli, CP_MSG_STATUS, &resp, &rep);
+	if (rc == 0 && rep.json != NULL) {
+		/* Our own STATUS JSON: "grants": [{"prefix": "...", "left_s": N}, ...] */
+		char *j = strndup(rep.json, rep.json_len);
+		const char *at = j != NULL ? strstr(j, "\"grants\": [") : NULL;
+		printf("%-44s %s\n", "grant", "left");
+		while (at != NULL && (at = strstr(at, "{\"prefix\": \"")) != NULL) {
+			char pfx[CP_PREFIX_STRLEN];
+			unsigned long left;
+			if (sscanf(at, "{\"prefix\": \"%47[^\"]\", \"left_s\": %lu", pfx, &left) ==
+			    2)
+				printf("%-44s %lum%02lus\n", pfx, left / 60, left % 60);
+			at++;
+		}
+		free(j);
+	}
+	cp_msg_buf_free(&resp);
+	return rc;
+}
+
+/* The value of "key": N, or of "key": {"sub": N}, in our own counters JSON; 0 when absent. */
+static uint64_t json_u64(const char *j, const char *key, const char *sub)
+{
+	char pat[96];
+	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	const char *at = strstr(j, pat);
+	if (at == NULL)
+		return 0;
+	at += strlen(pat);
+	if (sub != NULL) {
+		const char *end = strchr(at, '}');
+		snprintf(pat, sizeof(pat), "\"%s\": ", sub);
+		at = strstr(at, pat);
+		if (at == NULL || (end != NULL && at > end))
+			return 0;
+		at += strlen(pat);
+	}
+	return strtoull(at, NULL, 10);
+}
+
+static int cmd_stats(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv)
+{
+	bool json = argc == 1 && strcmp(argv[0], "--json") == 0;
+	if (argc > 1 || (argc == 1 && !json))
+		return usage();
+	struct cp_msg_buf resp = CP_MSG_BUF_INIT;
+	struct cp_reply rep;
+	int rc = call_json(cmd, cli, CP_MSG_COUNTERS, &resp, &rep);
+	if (rc == 0 && rep.json != NULL) {
+		char *j = strndup(rep.json, rep.json_len);
+		if (json || j == NULL) {
+			printf("%.*s", (int)rep.json_len, rep.json);
+		} else {
+			static const char *const v[] = {"pass", "drop", "reject"};
+			printf("%-10s %14s %16s\n", "verdict", "packets", "bytes");
+			for (unsigned i = 0; i < 3; i++)
+				printf("%-10s %14lu %16lu\n", v[i],
+				       (unsigned long)json_u64(j, "packets_total", v[i]),
+				       (unsigned long)json_u64(j, "bytes_total", v[i]));
+			printf("flows: %lu active, %lu created, %lu evicted; grants active: %lu; "
+			       "policy generation %lu\n",
+			       (unsigned long)json_u64(j, "flows_active", NULL),
+			       (unsigned long)json_u64(j, "flows_created_total", NULL),
+			       (unsigned long)json_u64(j, "flows_evicted_total", NULL),
+			       (unsigned long)json_u64(j, "grants_active", NULL),
+			       (unsigned long)json_u64(j, "policy_generation", NULL));
+		}
+		free(j);
+	}
+	cp_msg_buf_free(&resp);
+	return rc;
+}
+
+static int cmd_top(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv)
+{
+	long count = -1; /* refresh until interrupted */
+	if (argc == 2 && strcmp(argv[0], "--count") == 0)
+		count = strtol(argv[1], NULL, 10);
+	else if (argc != 0)
+		return usage();
+	uint64_t prev_p[3] = {0}, prev_b[3] = {0};
+	for (long n = 0; count < 0 || n < count; n++) {
+		struct cp_msg_buf resp = CP_MSG_BUF_INIT;
+		struct cp_reply rep;
+		if (call_json(cmd, cli, CP_MSG_COUNTERS, &resp, &rep) != 0)
+			return 1;
+		char *j = strndup(rep.json ? rep.json : "", rep.json ? rep.json_len : 0);
+		static const char *const v[] = {"pass", "drop", "reject"};
+		printf("\033[H\033[2Jchokepoint top  (%s)\n\n%-8s %12s %14s\n", cli->socket,
+		       "verdict", "packets/s", "bits/s");
+		for (unsigned i = 0; j != NULL && i < 3; i++) {
+			uint64_t p = json_u64(j, "packets_total", v[i]),
+				 b = json_u64(j, "bytes_total", v[i]);
+			printf("%-8s %12lu %14lu\n", v[i], n ? (unsigned long)(p - prev_p[i]) : 0,
+			       n ? (unsigned long)((b - prev_b[i]) * 8) : 0);
+			prev_p[i] = p;
+			prev_b[i] = b;
+		}
+		if (j != NULL)
+			printf("\nflows active %lu, grants active %lu, policy generation %lu\n",
+			       (unsigned long)json_u64(j, "flows_active", NULL),
+			       (unsigned long)json_u64(j, "grants_active", NULL),
+			       (unsigned long)json_u64(j, "policy_generation", NULL));
+		fflush(stdout);
+		free(j);
+		cp_msg_buf_free(&resp);
+		if (count < 0 || n + 1 < count)
+			sleep(1);
+	}
+	return 0;
 }
 
 static const struct subcommand *find_command(const char *name)

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "control.h"
 #include "counters_out.h"
+#include "ctl_server.h"
 #include "telemetry.h"
 
 #define RX_DESC	 1024
@@ -178,20 +179,23 @@ static uint8_t pick_uplink(const struct cp_dp *dp, const struct cp_ctl *ctl)
 	return CP_NO_PORT;
 }
 
-static void control_loop(struct cp_dp *dp, struct cp_ctl *ctl)
+/* The main lcore: control requests, link watch, telemetry snapshot; never on the packet path. */
+static void control_loop(struct cp_dp *dp, struct cp_ctl *ctl, struct cp_ctl_server *srv)
 {
 	char err[256];
 	cp_telemetry_register(dp);
 	while (!stop) {
-		cp_telemetry_refresh(ctl, cp_clock_ns(dp));
+		uint64_t now = cp_clock_ns(dp);
+		cp_telemetry_refresh(ctl, now);
+		cp_ctl_server_poll(srv, ctl, WATCH_US / 1000, now);
 		uint8_t up = pick_uplink(dp, ctl);
 		if (up != ctl->uplink) {
 			printf("chokepoint: active uplink now %s\n",
 			       up == CP_NO_PORT ? "none" : dp->ports[up].name);
 			if (cp_ctl_uplink(ctl, up, err, sizeof(err)) != 0)
 				fprintf(stderr, "chokepoint: uplink change failed: %s\n", err);
+			fflush(stdout);
 		}
-		usleep(WATCH_US);
 	}
 }
 
@@ -211,8 +215,15 @@ int cp_live_run(const char *config, const char *policy)
 	cp_diag_free(&d);
 	if (rc != 0 || (policy != NULL && pol == NULL))
 		return 1;
+	static struct cp_ctl_server srv;
+	if (cp_ctl_server_open(&srv, c.control_socket, err, sizeof(err)) != 0) {
+		fprintf(stderr, "chokepoint: control socket %s: %s\n", c.control_socket, err);
+		cp_policy_free(pol);
+		return 1;
+	}
 	if (setup(&dp, &c) != 0 || cp_ctl_init(&ctl, &dp, err, sizeof(err)) != 0) {
 		cp_policy_free(pol);
+		cp_ctl_server_close(&srv);
 		return 1;
 	}
 	if (pol != NULL && cp_ctl_set_policy(&ctl, pol, err, sizeof(err)) != 0) {
@@ -234,7 +245,8 @@ int cp_live_run(const char *config, const char *policy)
 	printf("chokepoint: running with %u worker%s\n", dp.n_workers,
 	       dp.n_workers == 1 ? "" : "s");
 	fflush(stdout);
-	control_loop(&dp, &ctl);
+	control_loop(&dp, &ctl, &srv);
+	cp_ctl_server_close(&srv);
 	dp.quit = true;
 	rte_eal_mp_wait_lcore();
 	cp_counters_json(stdout, &dp, &ctl, cp_clock_ns(&dp));

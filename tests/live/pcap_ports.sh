@@ -28,6 +28,7 @@ ports = (
 );
 workers = 1;
 flows = 4096;
+control_socket = "$dir/dp.sock";
 CONF
 cat > "$dir/policy.conf" <<CONF
 version = 1;

@@ -1,0 +1,374 @@
+/* The dataplane's control socket (see ctl_server.h). */
+#include "ctl_server.h"
+
+#include <errno.h>
+#include <hs.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "counters_out.h"
+#include "ctl_sock.h"
+#include "json_out.h"
+
+#define STALL_NS	 (5ull * 1000000000ull) /* a message not whole after this is dropped */
+#define REPLY_TIMEOUT_MS 1000
+
+int cp_ctl_server_open(struct cp_ctl_server *s, const char *path, char *err, size_t errlen)
+{
+	memset(s, 0, sizeof(*s));
+	for (unsigned i = 0; i < CP_CTL_SERVER_CONNS; i++)
+		s->conn[i].fd = -1;
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	/* The default lives in /run/chokepoint/: make that directory when it is missing. */
+	char dir[sizeof(s->path)];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+			snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+			return -1;
+		}
+	}
+	s->listen_fd = cp_sock_listen(path, err, errlen);
+	return s->listen_fd < 0 ? -1 : 0;
+}
+
+static void conn_close(struct cp_ctl_conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	cp_msg_buf_free(&c->in);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+void cp_ctl_server_close(struct cp_ctl_server *s)
+{
+	for (unsigned i = 0; i < CP_CTL_SERVER_CONNS; i++)
+		conn_close(&s->conn[i]);
+	if (s->listen_fd >= 0) {
+		close(s->listen_fd);
+		unlink(s->path);
+	}
+	s->listen_fd = -1;
+}
+
+static void reply_error(struct cp_msg_buf *out, uint32_t seq, const char *msg)
+{
+	struct cp_reply r = {
+	    .type = CP_MSG_ERROR, .message = msg, .message_len = (uint32_t)strlen(msg)};
+	char err[160];
+	if (cp_reply_encode(out, seq, &r, err, sizeof(err)) != 0)
+		out->len = 0;
+}
+
+static void reply_ok(struct cp_msg_buf *out, const struct cp_msg *m, const char *json,
+		     size_t json_len, const uint32_t *generation)
+{
+	struct cp_reply r = {.type = (uint16_t)(m->type | CP_MSG_REPLY)};
+	char err[160];
+	if (json != NULL) {
+		r.json = json;
+		r.json_len = (uint32_t)json_len;
+	}
+	if (generation != NULL) {
+		r.generation = *generation;
+		r.has_generation = true;
+	}
+	if (cp_reply_encode(out, m->seq, &r, err, sizeof(err)) != 0)
+		reply_error(out, m->seq, err);
+}
+
+/* Every Hyperscan database must deserialize: the policy is refused otherwise. They are matched
+ * by the payload stage; here they are only checked. */
+static int check_hs_dbs(const struct cp_req_install_policy *r, char *err, size_t errlen)
+{
+	for (unsigned f = 0; f < CP_MSG_HS_FIELDS; f++) {
+		hs_database_t *db = NULL;
+		if (r->hs_db[f].data == NULL)
+			continue;
+		if (hs_deserialize_database((const char *)r->hs_db[f].data, r->hs_db[f].len, &db) !=
+		    HS_SUCCESS) {
+			snprintf(err, errlen, "Hyperscan database %u does not deserialize", f);
+			return -1;
+		}
+		hs_free_database(db);
+	}
+	return 0;
+}
+
+static int do_install(struct cp_ctl *ctl, const struct cp_req_install_policy *r, char *err,
+		      size_t errlen, uint32_t *gen)
+{
+	struct cp_diag d;
+	const char *name = r->path[0] != '\0' ? r->path : "pushed-policy";
+	if (check_hs_dbs(r, err, errlen) != 0)
+		return -1;
+	cp_diag_init(&d);
+	struct cp_policy_src *p = cp_policy_load_text(name, (const char *)r->text, r->text_len, &d);
+	if (p == NULL) {
+		/* The first problem says enough on one line; the control plane ran check before. */
+		snprintf(err, errlen, "policy refused: %s",
+			 d.n > 0 ? d.lines[0] : "cannot be loaded");
+		cp_diag_free(&d);
+		return -1;
+	}
+	cp_diag_free(&d);
+	if (cp_ctl_set_policy(ctl, p, err, errlen) != 0) {
+		cp_policy_free(p);
+		return -1;
+	}
+	*gen = ctl->pol->gen;
+	return 0;
+}
+
+/* The whole grant list from a control plane, its times on its own clock (now_s). Replaces ours. */
+static int do_grants_set(struct cp_ctl *ctl, const struct cp_req_grants_set *r, uint64_t now,
+			 char *err, size_t errlen)
+{
+	struct cp_grants fresh;
+	uint64_t now_s = r->has_now ? r->now_ns : now;
+	cp_grants_init(&fresh);
+	for (uint32_t i = 0; i < r->n; i++) {
+		const struct cp_grant_entry *e = &r->e[i];
+		if (e->end_ns <= now_s)
+			continue; /* ended: nothing to carry over */
+		uint64_t since_renew = now_s > e->last_ns ? now_s - e->last_ns : 0;
+		uint64_t start = now > since_renew ? now - since_renew : 0;
+		if (cp_grants_give(&fresh, &e->pfx, start, (e->end_ns - now_s) + since_renew,
+				   e->renew_ns) != 0) {
+			cp_grants_free(&fresh);
+			snprintf(err, errlen, "grant table full (%u grants)", CP_MAX_GRANTS);
+			return -1;
+		}
+	}
+	fresh.epoch = ctl->grants.epoch + 1;
+	struct cp_grants old = ctl->grants;
+	ctl->grants = fresh;
+	if (cp_ctl_shutoff(ctl, ctl->shutoff, err, errlen) != 0) { /* republish as it stands */
+		ctl->grants = old;
+		cp_grants_free(&fresh);
+		return -1;
+	}
+	cp_grants_free(&old);
+	return 0;
+}
+
+static char *status_json(struct cp_ctl *ctl, uint64_t now, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	if (f == NULL)
+		return NULL;
+	struct cp_dp *dp = ctl->dp;
+	fprintf(f, "{\"policy_generation\": %u, \"policy\": ", ctl->pol ? ctl->pol->gen : 0);
+	cp_json_str(f, ctl->pol ? ctl->pol->src->file : NULL);
+	fprintf(f, ", \"shutoff\": %s, \"uplink\": ", ctl->shutoff ? "true" : "false");
+	cp_json_str(f, ctl->uplink != CP_NO_PORT ? dp->ports[ctl->uplink].name : NULL);
+	fputs(", \"uplink_forced\": ", f);
+	cp_json_str(f, ctl->forced_uplink >= 0 ? dp->ports[ctl->forced_uplink].name : NULL);
+	fprintf(f, ", \"workers\": %u, \"swap_us\": %.1f, \"grants\": [", dp->n_workers,
+		dp->tsc_hz ? (double)ctl->last_swap_cycles * 1e6 / (double)dp->tsc_hz : 0.0);
+	bool first = true;
+	for (unsigned i = 0; i < ctl->grants.n; i++) {
+		const struct cp_grant *g = &ctl->grants.g[i];
+		uint64_t d = cp_grant_deadline(g);
+		char b[CP_PREFIX_STRLEN];
+		if (d <= now)
+			continue;
+		fprintf(f, "%s{\"prefix\": \"%s\", \"left_s\": %lu}", first ? "" : ", ",
+			cp_prefix_format(&g->pfx, b, sizeof(b)),
+			(unsigned long)((d - now) / 1000000000u));
+		first = false;
+	}
+	fputs("]}", f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static char *counters_json(struct cp_ctl *ctl, uint64_t now, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	if (f == NULL)
+		return NULL;
+	cp_counters_json(f, ctl->dp, ctl, now);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+void cp_ctl_server_handle(struct cp_ctl *ctl, const struct cp_msg *m, uint64_t now,
+			  struct cp_msg_buf *out)
+{
+	struct cp_req r;
+	char err[512] = "";
+	int rc = 0;
+	uint32_t gen = 0;
+	if (cp_req_decode(m, &r, err, sizeof(err)) != 0) {
+		reply_error(out, m->seq, err);
+		return;
+	}
+	switch (m->type) {
+	case CP_MSG_INSTALL_POLICY:
+		rc = do_install(ctl, &r.u.install, err, sizeof(err), &gen);
+		if (rc == 0)
+			reply_ok(out, m, NULL, 0, &gen);
+		break;
+	case CP_MSG_GRANT:
+		rc = cp_ctl_grant(ctl, &r.u.grant.pfx, now, r.u.grant.for_ns,
+				  r.u.grant.has_renew ? r.u.grant.renew_ns : 0, err, sizeof(err));
+		break;
+	case CP_MSG_RENEW:
+		rc = cp_ctl_renew(ctl, &r.u.prefix.pfx, now, err, sizeof(err));
+		break;
+	case CP_MSG_REVOKE:
+		rc = cp_ctl_revoke(ctl, &r.u.prefix.pfx, now, err, sizeof(err));
+		break;
+	case CP_MSG_SHUTOFF:
+	case CP_MSG_RESTORE:
+		rc = cp_ctl_shutoff(ctl, m->type == CP_MSG_SHUTOFF, err, sizeof(err));
+		break;
+	case CP_MSG_UPLINK:
+		rc = cp_ctl_force_uplink(ctl, r.u.uplink.name, err, sizeof(err));
+		break;
+	case CP_MSG_GRANTS_SET:
+		rc = do_grants_set(ctl, &r.u.grants_set, now, err, sizeof(err));
+		break;
+	case CP_MSG_HELLO:
+	case CP_MSG_STATUS:
+	case CP_MSG_COUNTERS: {
+		size_t len = 0;
+		char *json = m->type == CP_MSG_COUNTERS ? counters_json(ctl, now, &len)
+							: status_json(ctl, now, &len);
+		if (json == NULL) {
+			rc = -1;
+			snprintf(err, sizeof(err), "out of memory");
+			break;
+		}
+		uint32_t g = ctl->pol ? ctl->pol->gen : 0;
+		reply_ok(out, m, json, len, &g);
+		free(json);
+		break;
+	}
+	default:
+		rc = -1;
+		snprintf(err, sizeof(err), "unsupported request %s", cp_msg_type_name(m->type));
+	}
+	cp_req_free(&r);
+	if (rc != 0)
+		reply_error(out, m->seq, err);
+	else if (out->len == 0)
+		reply_ok(out, m, NULL, 0, NULL);
+}
+
+static void accept_new(struct cp_ctl_server *s)
+{
+	for (;;) {
+		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		struct cp_ctl_conn *c = NULL;
+		for (unsigned i = 0; i < CP_CTL_SERVER_CONNS && c == NULL; i++)
+			if (s->conn[i].fd < 0)
+				c = &s->conn[i];
+		if (c == NULL || !cp_sock_peer_allowed(fd)) {
+			s->refused++;
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->want = CP_MSG_HDR_LEN;
+		c->in.len = 0;
+		c->since_ns = 0;
+	}
+}
+
+/* Read what is there; handle the message once whole. Returns -1 when the connection is done. */
+static int serve_conn(struct cp_ctl_server *s, struct cp_ctl_conn *c, struct cp_ctl *ctl,
+		      uint64_t now)
+{
+	char err[256];
+	for (;;) {
+		if (cp_msg_buf_reserve(&c->in, c->want) != 0)
+			return -1;
+		ssize_t n = read(c->fd, c->in.data + c->in.len, c->want - c->in.len);
+		if (n == 0)
+			return -1;
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -1;
+		if (c->in.len == 0)
+			c->since_ns = now;
+		c->in.len += (size_t)n;
+		if (c->in.len < c->want)
+			continue;
+		if (c->want == CP_MSG_HDR_LEN) {
+			struct cp_msg_hdr h;
+			if (cp_msg_hdr_parse(c->in.data, &h, err, sizeof(err)) != 0) {
+				struct cp_msg_buf out = CP_MSG_BUF_INIT;
+				reply_error(&out, h.seq, err);
+				cp_msg_send_all(c->fd, &out, REPLY_TIMEOUT_MS);
+				cp_msg_buf_free(&out);
+				return -1; /* framing is lost: close */
+			}
+			c->want = CP_MSG_HDR_LEN + (size_t)h.length;
+			if (c->in.len < c->want)
+				continue;
+		}
+		struct cp_msg m;
+		struct cp_msg_buf out = CP_MSG_BUF_INIT;
+		if (cp_msg_parse(c->in.data, c->in.len, &m, err, sizeof(err)) != 0)
+			reply_error(&out, 0, err);
+		else
+			cp_ctl_server_handle(ctl, &m, now, &out);
+		s->requests++;
+		int rc = cp_msg_send_all(c->fd, &out, REPLY_TIMEOUT_MS);
+		cp_msg_buf_free(&out);
+		if (rc != 0)
+			return -1;
+		c->in.len = 0;
+		c->want = CP_MSG_HDR_LEN;
+	}
+}
+
+void cp_ctl_server_poll(struct cp_ctl_server *s, struct cp_ctl *ctl, int timeout_ms, uint64_t now)
+{
+	struct pollfd p[CP_CTL_SERVER_CONNS + 1];
+	unsigned idx[CP_CTL_SERVER_CONNS + 1], n = 0;
+	p[n].fd = s->listen_fd;
+	p[n].events = POLLIN;
+	idx[n++] = UINT32_MAX;
+	for (unsigned i = 0; i < CP_CTL_SERVER_CONNS; i++) {
+		if (s->conn[i].fd < 0)
+			continue;
+		if (s->conn[i].in.len > 0 && now - s->conn[i].since_ns > STALL_NS) {
+			conn_close(&s->conn[i]); /* a peer that stalls mid-message */
+			continue;
+		}
+		p[n].fd = s->conn[i].fd;
+		p[n].events = POLLIN;
+		idx[n++] = i;
+	}
+	if (poll(p, n, timeout_ms) <= 0)
+		return;
+	for (unsigned k = 0; k < n; k++) {
+		if (p[k].revents == 0)
+			continue;
+		if (idx[k] == UINT32_MAX)
+			accept_new(s);
+		else if (serve_conn(s, &s->conn[idx[k]], ctl, now) != 0)
+			conn_close(&s->conn[idx[k]]);
+	}
+}

@@ -1,5 +1,6 @@
 /* chokectl: the operator CLI (SPEC §2). Parses the global options, then runs one subcommand from
- * a table; `check` validates policy files, the others wait for the control-plane daemon. */
+ * a table: `check` validates policy files, `serve` runs the control-plane daemon, and the others
+ * are requests to it over its socket (or straight to a dataplane's: the protocol is the same). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "diag.h"
 #include "duration.h"
 #include "policy.h"
+#include "serve.h"
 
 #define DEFAULT_SOCKET "/run/chokepoint/chokectl.sock"
 #define EXIT_USAGE     2
@@ -26,9 +28,8 @@ struct subcommand {
 };
 
 static int cmd_check(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv);
-static int cmd_unavailable(const struct subcommand *cmd, const struct cli *cli, int argc,
-			   char **argv);
 static int cmd_push(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv);
+static int cmd_serve(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv);
 static int cmd_grant(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv);
 static int cmd_prefix(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv);
 static int cmd_simple(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv);
@@ -42,7 +43,7 @@ static const struct subcommand commands[] = {
     {"serve",
      "--policy FILE --dataplane SOCKET [--dataplane SOCKET ...] [--metrics ADDR:PORT] "
      "[--state DIR]",
-     cmd_unavailable},
+     cmd_serve},
     {"push", "FILE", cmd_push},
     {"grant", "ADDR|PREFIX --for DURATION [--renew-every DURATION]", cmd_grant},
     {"renew", "ADDR|PREFIX", cmd_prefix},
@@ -120,15 +121,6 @@ static int cmd_check(const struct subcommand *cmd, const struct cli *cli, int ar
 	return failed ? 1 : 0;
 }
 
-static int cmd_unavailable(const struct subcommand *cmd, const struct cli *cli, int argc,
-			   char **argv)
-{
-	(void)cli;
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "chokectl: %s: not available yet (control plane not built)\n", cmd->name);
-	return EXIT_USAGE;
-}
 
 /* ---- requests to the daemon (or straight to a dataplane: the protocol is the same) ---- */
 
@@ -156,6 +148,43 @@ static int call_done(const struct subcommand *cmd, const struct cli *cli, struct
 	cp_msg_buf_free(&resp);
 	cp_msg_buf_free(b);
 	return rc;
+}
+
+static int cmd_serve(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv)
+{
+	const char *dps[16];
+	struct cp_serve_opts o = {.dataplanes = dps, .socket = cli->socket};
+	for (int i = 0; i < argc; i += 2) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (v == NULL || v[0] == '\0') {
+			fprintf(stderr, "chokectl: serve: %s needs a value\n", argv[i]);
+			return usage();
+		}
+		if (strcmp(argv[i], "--policy") == 0) {
+			o.policy = v;
+		} else if (strcmp(argv[i], "--dataplane") == 0) {
+			if (o.n_dataplanes == 16) {
+				fprintf(stderr, "chokectl: serve: at most 16 dataplanes\n");
+				return EXIT_USAGE;
+			}
+			dps[o.n_dataplanes++] = v;
+		} else if (strcmp(argv[i], "--metrics") == 0) {
+			o.metrics = v;
+		} else if (strcmp(argv[i], "--state") == 0) {
+			o.state_dir = v;
+		} else if (strcmp(argv[i], "--socket") == 0) {
+			o.socket = v;
+		} else {
+			fprintf(stderr, "chokectl: serve: unknown option \"%s\"\n", argv[i]);
+			return usage();
+		}
+	}
+	if (o.policy == NULL || o.n_dataplanes == 0) {
+		fprintf(stderr, "chokectl: %s: --policy FILE and --dataplane SOCKET are required\n",
+			cmd->name);
+		return usage();
+	}
+	return cp_serve_main(&o);
 }
 
 static int cmd_push(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv)

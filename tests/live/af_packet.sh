@@ -2,8 +2,8 @@
 # Live mode on net_af_packet ports: real TCP, ICMP and ICMPv6 between two network namespaces on
 # one L2 segment, with chokepoint in the root namespace as the transparent bump between them.
 #
-#   client ns (192.0.2.10/24, 2001:db8:1::10/64) eth0 --veth-- [cpci<pid>] chokepoint inside port
-#   server ns (192.0.2.100/24, 2001:db8:1::8000/64) eth0 --veth-- [cpsv<pid>] chokepoint uplink
+#   client ns (192.0.2.10/24, 2001:db8:1::10/64) eth0 --veth-- [cpci-<pid>] chokepoint inside port
+#   server ns (192.0.2.100/24, 2001:db8:1::8000/64) eth0 --veth-- [cpsv-<pid>] chokepoint uplink
 #
 # Inside is 192.0.2.0/28 and 2001:db8:1::/113, so the client is inside and the server is not.
 # Checks: passed web and ping both ways of the flow; a port the policy does not pass; an
@@ -72,7 +72,7 @@ check_pass() {
 		bad="$bad; ping $SERVER4: $(tail -2 "$LT_DIR/ping4.log" | tr '\n' ' ')"
 	lt_exec client ping -6 -q -c 3 -i 0.2 -W 2 "$SERVER6" >"$LT_DIR/ping6.log" 2>&1 ||
 		bad="$bad; ping -6 $SERVER6: $(tail -2 "$LT_DIR/ping6.log" | tr '\n' ' ')"
-	[ -z "$bad" ] && lt_pass "$name" || lt_fail "$name" "${bad#; }"
+	lt_result "$name" "${bad#; }"
 }
 
 check_unpassed_port() {
@@ -117,12 +117,13 @@ check_counters() {
 		v=$(lt_counter "$key")
 		[ "$v" -gt 0 ] 2>/dev/null || bad="$bad $key=$v"
 	done
-	[ -z "$bad" ] && lt_pass "$name" || lt_fail "$name" "want > 0:$bad ($(tr -d '\n' <"$LT_DIR/counters.json" | head -c 600))"
+	[ -z "$bad" ] || bad="want > 0:$bad ($(tr -d '\n' <"$LT_DIR/counters.json" | head -c 600))"
+	lt_result "$name" "$bad"
 }
 
 setup || lt_die "cannot build the topology (namespaces, veths, servers)"
 if ! lt_cp_start "$LT_DIR/deploy.conf" "$LT_DIR/policy.conf"; then
-	lt_die "chokepoint did not start: $(tail -5 "$LT_DIR/cp.err" "$LT_DIR/cp.out" | tr '\n' ' ')"
+	lt_die "chokepoint did not start: $(tail -q -n 5 "$LT_DIR/cp.err" "$LT_DIR/cp.out" | tr '\n' ' ')"
 fi
 check_pass
 check_unpassed_port
@@ -131,6 +132,7 @@ check_reject
 if lt_cp_stop; then
 	check_counters
 else
-	lt_fail counters-at-exit "chokepoint exited with a failure: $(tail -5 "$LT_DIR/cp.err" | tr '\n' ' ')"
+	lt_fail counters-at-exit "chokepoint exited with a failure: $(tail -n 5 "$LT_DIR/cp.err" |
+		tr '\n' ' ')"
 fi
 lt_summary

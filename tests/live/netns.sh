@@ -18,7 +18,7 @@
 #   lt_ns NAME                create namespace NAME (full name: $(lt_nsname NAME)), lo up.
 #   lt_nsname NAME            print the full namespace name for NAME.
 #   lt_exec NAME CMD...       run CMD inside namespace NAME.
-#   lt_ifname TAG             print the root-side interface name for TAG (TAG: 1..6 of [a-z0-9]).
+#   lt_ifname TAG             print the root-side interface name for TAG (TAG: 1..5 of [a-z0-9]).
 #   lt_veth NAME NSIF TAG [ADDR/LEN...]
 #                             veth pair: NSIF inside namespace NAME with the addresses (IPv6 ones
 #                             without DAD) and checksum offload off (`ethtool -K NSIF tx off`,
@@ -42,8 +42,11 @@
 #                             (0 when missing).
 #   lt_pass CHECK [DETAIL] / lt_fail CHECK WHY
 #                             print "PASS CHECK (DETAIL)" / "FAIL CHECK: WHY" and count it.
+#   lt_result CHECK WHY       lt_pass CHECK when WHY is empty, else lt_fail CHECK WHY.
 #   lt_die WHY                a setup failure: FAIL line, summary, exit 1 (cleanup runs).
 #   lt_summary                print "SUITE: N passed, M failed"; return 0 when none failed.
+#
+# Environment: CHOKEPOINT (the binary), LT_KEEP=1 (keep LT_DIR: logs, configs, counters.json).
 
 LT_ID=$$
 LT_SUITE=live-netns
@@ -54,13 +57,14 @@ LT_NS=()
 LT_LINKS=()
 LT_PIDS=()
 LT_BG_PID=""
+LT_OUT=1
 LT_CP_PID=""
 LT_CP_PREFIX="cp-netns-$LT_ID"
 LT_PY=/usr/bin/python3
 CHOKEPOINT=${CHOKEPOINT:-build/dataplane/chokepoint}
 
 lt_nsname() { echo "cp-$LT_ID-$1"; }
-lt_ifname() { echo "cp$1$LT_ID"; }
+lt_ifname() { echo "cp$1-$LT_ID"; }
 lt_exec() {
 	local ns
 	ns=$(lt_nsname "$1")
@@ -76,6 +80,14 @@ lt_pass() {
 lt_fail() {
 	echo "FAIL $1: $2"
 	LT_FAILED=$((LT_FAILED + 1))
+}
+
+lt_result() {
+	if [ -z "$2" ]; then
+		lt_pass "$1"
+	else
+		lt_fail "$1" "$2"
+	fi
 }
 
 lt_summary() {
@@ -96,12 +108,12 @@ lt_skip() {
 	exit 0
 }
 
-# Stop one registered process: TERM, up to 2 s, then KILL. Only pids this run started.
+# Stop one process this run started: TERM, up to TENTHS/10 s (default 2 s), then KILL.
 lt_stop_pid() {
 	local pid=$1 i
 	kill -0 "$pid" 2>/dev/null || return 0
 	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 1 20); do
+	for i in $(seq 1 "${2:-20}"); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -113,14 +125,9 @@ lt_stop_pid() {
 lt_cleanup() {
 	local pid ns link
 	trap - EXIT INT TERM
-	if [ -n "$LT_CP_PID" ] && kill -0 "$LT_CP_PID" 2>/dev/null; then
-		kill -INT "$LT_CP_PID" 2>/dev/null
-		for _ in $(seq 1 50); do
-			kill -0 "$LT_CP_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		lt_stop_pid "$LT_CP_PID"
-	fi
+	# TERM, not INT: a background job may have inherited SIGINT ignored, and chokepoint only
+	# handles its signals once it runs; TERM stops it in either state.
+	[ -n "$LT_CP_PID" ] && lt_stop_pid "$LT_CP_PID" 50
 	for pid in "${LT_PIDS[@]}"; do
 		lt_stop_pid "$pid"
 	done
@@ -135,7 +142,11 @@ lt_cleanup() {
 		ip link show "$link" >/dev/null 2>&1 && ip link del "$link" 2>/dev/null
 	done
 	rm -rf "/var/run/dpdk/$LT_CP_PREFIX"
-	[ -n "$LT_DIR" ] && rm -rf "$LT_DIR"
+	if [ -n "${LT_KEEP:-}" ] && [ -n "$LT_DIR" ]; then
+		echo "$LT_SUITE: kept $LT_DIR (LT_KEEP)" >&"$LT_OUT"
+	elif [ -n "$LT_DIR" ]; then
+		rm -rf "$LT_DIR"
+	fi
 	return 0
 }
 
@@ -154,8 +165,8 @@ lt_probe() {
 		echo "'ip netns add' fails here"
 		return 1
 	fi
-	ip link add "cpp$LT_ID" type veth peer name probe0 netns "$ns" 2>/dev/null || ok=1
-	ip link del "cpp$LT_ID" 2>/dev/null
+	ip link add "cpp-$LT_ID" type veth peer name probe0 netns "$ns" 2>/dev/null || ok=1
+	ip link del "cpp-$LT_ID" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null
 	[ $ok = 0 ] || echo "veth pairs cannot be created here"
 	return $ok
@@ -165,14 +176,17 @@ lt_init() {
 	local why tool missing=""
 	LT_SUITE=${1:-live-netns}
 	why=$(lt_probe) || lt_skip "$why"
-	for tool in curl ping ethtool ss timeout "$LT_PY"; do
+	for tool in curl ping ethtool ss "$LT_PY"; do
 		command -v "$tool" >/dev/null || missing="$missing $tool"
 	done
-	[ -z "$missing" ] || lt_die "missing tools:$missing (Debian: iproute2 curl iputils-ping ethtool python3)"
+	[ -z "$missing" ] ||
+		lt_die "missing:$missing (Debian: iproute2 curl iputils-ping ethtool python3)"
 	[ -x "$CHOKEPOINT" ] || lt_die "no chokepoint binary at $CHOKEPOINT (build first)"
 	LT_DIR=$(mktemp -d /tmp/cp-netns.XXXXXX) || lt_die "mktemp failed"
 	trap lt_cleanup EXIT
-	trap 'echo "interrupted"; exit 130' INT TERM
+	# The message goes to the original stdout even when a signal lands inside a redirection.
+	exec {LT_OUT}>&1
+	trap 'echo "$LT_SUITE: interrupted" >&"$LT_OUT"; exit 130' INT TERM
 }
 
 lt_ns() {
@@ -185,6 +199,10 @@ lt_ns() {
 
 lt_veth() {
 	local name=$1 nsif=$2 root ns addr
+	[[ "$3" =~ ^[a-z0-9]{1,5}$ ]] || {
+		echo "lt_veth: tag \"$3\" must be 1..5 of [a-z0-9]" >&2
+		return 1
+	}
 	root=$(lt_ifname "$3")
 	ns=$(lt_nsname "$name")
 	shift 3
@@ -228,19 +246,24 @@ lt_listening() { lt_exec "$1" ss -Hltn "sport = :$2" 2>/dev/null | grep -q LISTE
 
 lt_wait_listen() { lt_wait_for "${3:-10}" lt_listening "$1" "$2"; }
 
+lt_port_line() {
+	printf '%s  { name = "%s"; role = "%s"; device = "net_af_packet%s,iface=%s"; }' \
+		"$5" "$1" "$2" "$3" "$(lt_ifname "$4")"
+}
+
 lt_deploy_config() {
-	local file=$1 n=0 i=1 tag
+	local file=$1 n=0 tag
 	shift
 	{
 		echo "ports = ("
-		echo "  { name = \"inside\"; role = \"inside\"; device = \"net_af_packet$n,iface=$(lt_ifname "$1")\"; }"
+		lt_port_line inside inside 0 "$1" ""
 		shift
 		for tag in "$@"; do
 			n=$((n + 1))
-			echo "  ,{ name = \"up$i\"; role = \"uplink\"; device = \"net_af_packet$n,iface=$(lt_ifname "$tag")\"; }"
-			i=$((i + 1))
+			lt_port_line "up$n" uplink "$n" "$tag" $',\n'
 		done
-		echo ");"
+		printf '\n);\n'
+
 		echo "workers = 1;"
 		echo "flows = 4096;"
 		echo "control_socket = \"$LT_DIR/dataplane.sock\";"

@@ -3,7 +3,7 @@
 BUILD ?= build
 PY := /usr/bin/python3
 DEBS := dpdk dpdk-dev libdpdk-dev libhyperscan-dev libbpf-dev libconfig-dev libcmocka-dev libpcap-dev \
-	meson ninja-build pkg-config gcc python3-scapy tcpdump
+	meson ninja-build pkg-config gcc python3-scapy tcpdump iproute2 curl iputils-ping ethtool
 CHOKEPOINT := $(BUILD)/dataplane/chokepoint
 CHOKECTL := $(BUILD)/ctrlplane/chokectl
 
@@ -48,6 +48,7 @@ test-replay:
 
 test-live:
 	CHOKEPOINT=$(CHOKEPOINT) bash tests/live/pcap_ports.sh
+	CHOKEPOINT=$(CHOKEPOINT) bash tests/live/af_packet.sh
 
 SWAP_EAL := --no-huge -m 1024 --no-shconf --no-pci --no-telemetry --log-level='*:error'
 test-swap:

@@ -1,0 +1,241 @@
+/* Unit tests of dataplane/ctl_server: every request applied through cp_ctl (or refused with one
+ * line), and the socket side: a peer that stalls mid-message never blocks the poll. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "eal_test.h"
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "control.h"
+#include "ctl_server.h"
+#include "ctl_sock.h"
+
+#define S 1000000000ull
+
+static struct cp_dp dp;
+static struct cp_ctl ctl;
+
+static int setup(void **state)
+{
+	char err[256];
+	if (cp_test_eal_init("ctl-server", "256") != 0)
+		return -1;
+	(void)state;
+	cp_dp_clock_init(&dp, rte_get_tsc_hz());
+	dp.n_workers = 1;
+	dp.qsv = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), 64);
+	dp.workers = rte_zmalloc(NULL, sizeof(struct cp_worker), 64);
+	if (dp.qsv == NULL || dp.workers == NULL || rte_rcu_qsbr_init(dp.qsv, 1) != 0)
+		return -1;
+	static const char *const names[3] = {"inside", "fiber", "satellite"};
+	for (unsigned p = 0; p < 3; p++) {
+		snprintf(dp.ports[p].name, sizeof(dp.ports[p].name), "%s", names[p]);
+		dp.ports[p].role = p == 0 ? CP_ROLE_INSIDE : CP_ROLE_UPLINK;
+		dp.ports[p].index = (uint8_t)p;
+	}
+	dp.n_ports = 3;
+	return cp_ctl_init(&ctl, &dp, err, sizeof(err));
+}
+
+/* Run one request; returns the reply (type, and JSON/MESSAGE copied into text). */
+static uint16_t run(struct cp_msg_buf *req, char *text, size_t len, uint32_t *gen)
+{
+	struct cp_msg m;
+	struct cp_msg_buf out = CP_MSG_BUF_INIT;
+	struct cp_reply rep;
+	char err[256];
+	assert_int_equal(cp_msg_end(req), 0);
+	assert_int_equal(cp_msg_parse(req->data, req->len, &m, err, sizeof(err)), 0);
+	cp_ctl_server_handle(&ctl, &m, 1000 * S, &out);
+	assert_int_equal(cp_msg_parse(out.data, out.len, &m, err, sizeof(err)), 0);
+	assert_int_equal(cp_reply_decode(&m, &rep, err, sizeof(err)), 0);
+	text[0] = '\0';
+	if (rep.json != NULL)
+		snprintf(text, len, "%.*s", (int)rep.json_len, rep.json);
+	if (rep.message != NULL)
+		snprintf(text, len, "%.*s", (int)rep.message_len, rep.message);
+	if (gen != NULL)
+		*gen = rep.has_generation ? rep.generation : 0;
+	uint16_t type = rep.type;
+	cp_msg_buf_free(&out);
+	cp_msg_buf_free(req);
+	return type;
+}
+
+static uint16_t install(const char *text, char *out, size_t len, uint32_t *gen)
+{
+	struct cp_msg_buf b = CP_MSG_BUF_INIT;
+	cp_msg_begin(&b, CP_MSG_INSTALL_POLICY, 7);
+	cp_msg_put_bytes(&b, CP_TAG_POLICY_TEXT, text, strlen(text));
+	cp_msg_put_str(&b, CP_TAG_POLICY_PATH, "push.conf");
+	return run(&b, out, len, gen);
+}
+
+static const char good[] = "version = 1;\ninside = [ \"192.0.2.0/24\" ];\n"
+			   "rules = ( { name = \"web\"; action = \"pass\"; grant = true; },\n"
+			   "          { name = \"deny\"; action = \"drop\"; } );\n";
+
+static void test_install(void **state)
+{
+	(void)state;
+	char t[4096];
+	uint32_t gen = 0, g0;
+	assert_int_equal(install(good, t, sizeof(t), &gen), CP_MSG_INSTALL_POLICY | CP_MSG_REPLY);
+	assert_true(gen >= 1);
+	g0 = gen;
+	/* A bad policy is refused with its first problem, and the running one is kept. */
+	static const char bad[] = "version = 1;\ninside = [ \"192.0.2.0/33\" ];\n"
+				  "rules = ( { action = \"drop\"; } );\n";
+	assert_int_equal(install(bad, t, sizeof(t), NULL), CP_MSG_ERROR);
+	print_message("refusal: %s\n", t);
+	assert_non_null(strstr(t, "policy refused: push.conf:2: error"));
+	assert_int_equal(ctl.pol->gen, g0);
+	/* A Hyperscan database that does not deserialize is refused too. */
+	struct cp_msg_buf b = CP_MSG_BUF_INIT;
+	cp_msg_begin(&b, CP_MSG_INSTALL_POLICY, 8);
+	cp_msg_put_bytes(&b, CP_TAG_POLICY_TEXT, good, strlen(good));
+	cp_msg_put_hs_db(&b, 3, "not a database", 14);
+	assert_int_equal(run(&b, t, sizeof(t), NULL), CP_MSG_ERROR);
+	assert_non_null(strstr(t, "Hyperscan database 3"));
+	assert_int_equal(ctl.pol->gen, g0);
+}
+
+static uint16_t prefix_req(uint16_t type, const char *p, uint64_t for_ns, char *t, size_t len)
+{
+	struct cp_msg_buf b = CP_MSG_BUF_INIT;
+	struct cp_prefix x;
+	char err[128];
+	assert_int_equal(cp_prefix_parse(p, &x, err, sizeof(err)), 0);
+	cp_msg_begin(&b, type, 9);
+	cp_msg_put_prefix(&b, CP_TAG_PREFIX, &x);
+	if (for_ns)
+		cp_msg_put_u64(&b, CP_TAG_FOR_NS, for_ns);
+	return run(&b, t, len, NULL);
+}
+
+static uint16_t simple(uint16_t type, char *t, size_t len)
+{
+	struct cp_msg_buf b = CP_MSG_BUF_INIT;
+	cp_msg_begin(&b, type, 10);
+	return run(&b, t, len, NULL);
+}
+
+static void test_grants_and_state(void **state)
+{
+	(void)state;
+	char t[4096];
+	uint32_t epoch = ctl.grants.epoch;
+	assert_int_equal(prefix_req(CP_MSG_GRANT, "192.0.2.5", 3600 * S, t, sizeof(t)),
+			 CP_MSG_GRANT | CP_MSG_REPLY);
+	assert_true(ctl.grants.epoch > epoch);
+	assert_int_equal(cp_grants_active(&ctl.grants, 1000 * S), 1);
+	assert_int_equal(prefix_req(CP_MSG_RENEW, "192.0.2.5", 0, t, sizeof(t)),
+			 CP_MSG_RENEW | CP_MSG_REPLY);
+	assert_int_equal(prefix_req(CP_MSG_RENEW, "198.51.100.1", 0, t, sizeof(t)), CP_MSG_ERROR);
+	assert_non_null(strstr(t, "no live grant within 198.51.100.1"));
+	assert_int_equal(simple(CP_MSG_STATUS, t, sizeof(t)), CP_MSG_STATUS | CP_MSG_REPLY);
+	assert_non_null(strstr(t, "{\"prefix\": \"192.0.2.5\", \"left_s\": 3600}"));
+	assert_int_equal(prefix_req(CP_MSG_REVOKE, "192.0.2.0/24", 0, t, sizeof(t)),
+			 CP_MSG_REVOKE | CP_MSG_REPLY);
+	assert_int_equal(cp_grants_active(&ctl.grants, 1000 * S), 0);
+	/* shutoff, restore, uplink */
+	assert_int_equal(simple(CP_MSG_SHUTOFF, t, sizeof(t)), CP_MSG_SHUTOFF | CP_MSG_REPLY);
+	assert_true(dp.view->shutoff);
+	assert_int_equal(simple(CP_MSG_RESTORE, t, sizeof(t)), CP_MSG_RESTORE | CP_MSG_REPLY);
+	assert_false(dp.view->shutoff);
+	struct cp_msg_buf b = CP_MSG_BUF_INIT;
+	cp_msg_begin(&b, CP_MSG_UPLINK, 11);
+	cp_msg_put_str(&b, CP_TAG_NAME, "satellite");
+	assert_int_equal(run(&b, t, sizeof(t), NULL), CP_MSG_UPLINK | CP_MSG_REPLY);
+	assert_int_equal(ctl.forced_uplink, 2);
+	cp_msg_begin(&b, CP_MSG_UPLINK, 12);
+	cp_msg_put_str(&b, CP_TAG_NAME, "moon");
+	assert_int_equal(run(&b, t, sizeof(t), NULL), CP_MSG_ERROR);
+	assert_non_null(strstr(t, "no uplink named \"moon\""));
+	assert_int_equal(ctl.forced_uplink, 2);
+	assert_int_equal(simple(CP_MSG_COUNTERS, t, sizeof(t)), CP_MSG_COUNTERS | CP_MSG_REPLY);
+	assert_non_null(strstr(t, "\"packets_total\": {\"pass\": 0"));
+}
+
+/* A restarted dataplane gets the whole list, times on the sender's clock. */
+static void test_grants_set(void **state)
+{
+	(void)state;
+	char t[4096], err[128];
+	struct cp_msg_buf b = CP_MSG_BUF_INIT;
+	struct cp_grant_entry e = {.end_ns = 5000 * S, .renew_ns = 300 * S, .last_ns = 4900 * S};
+	assert_int_equal(cp_prefix_parse("192.0.2.7", &e.pfx, err, sizeof(err)), 0);
+	cp_msg_begin(&b, CP_MSG_GRANTS_SET, 13);
+	cp_msg_put_u64(&b, CP_TAG_NOW_NS, 4950 * S); /* sender: 50 s since the renewal */
+	cp_msg_put_grant_entry(&b, &e);
+	struct cp_grant_entry ended = e;
+	ended.end_ns = 4000 * S;
+	ended.last_ns = 3900 * S;
+	ended.pfx.a[3] = 8;
+	cp_msg_put_grant_entry(&b, &ended);
+	assert_int_equal(run(&b, t, sizeof(t), NULL), CP_MSG_GRANTS_SET | CP_MSG_REPLY);
+	/* Ours is 1000 s: live until min(end, last + renew) = min(1050, 1250) on our clock. */
+	assert_int_equal(cp_grants_active(&ctl.grants, 1049 * S), 1);
+	assert_int_equal(cp_grants_active(&ctl.grants, 1050 * S), 0);
+	assert_int_equal(ctl.grants.n, 1); /* the ended one is not carried over */
+}
+
+static void test_stalled_peer(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/test-ctl-server-XXXXXX", sock[128], err[256];
+	struct cp_ctl_server srv;
+	assert_non_null(mkdtemp(path));
+	snprintf(sock, sizeof(sock), "%s/dp.sock", path);
+	assert_int_equal(cp_ctl_server_open(&srv, sock, err, sizeof(err)), 0);
+	int fd = cp_sock_connect(sock, 1000, err, sizeof(err));
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "CPK1\0\1", 6), 6); /* half a header, then nothing */
+	uint64_t t0 = rte_rdtsc();
+	for (int i = 0; i < 5; i++)
+		cp_ctl_server_poll(&srv, &ctl, 10, 2000 * S);
+	double ms = (double)(rte_rdtsc() - t0) * 1e3 / (double)rte_get_tsc_hz();
+	assert_true(ms < 1000); /* five polls of 10 ms each: the stalled peer costs nothing */
+	/* Another client is served meanwhile. */
+	int fd2 = cp_sock_connect(sock, 1000, err, sizeof(err));
+	assert_true(fd2 >= 0);
+	struct cp_msg_buf b = CP_MSG_BUF_INIT, in = CP_MSG_BUF_INIT;
+	cp_msg_begin(&b, CP_MSG_STATUS, 21);
+	cp_msg_end(&b);
+	assert_int_equal(cp_msg_send_all(fd2, &b, 1000), 0);
+	for (int i = 0; i < 5; i++)
+		cp_ctl_server_poll(&srv, &ctl, 10, 2000 * S);
+	assert_int_equal(cp_msg_recv(fd2, &in, 1000, err, sizeof(err)), 0);
+	/* The stalled one is dropped once it has stalled too long. */
+	cp_ctl_server_poll(&srv, &ctl, 10, 9000 * S);
+	char c;
+	assert_int_equal(read(fd, &c, 1), 0);
+	cp_msg_buf_free(&b);
+	cp_msg_buf_free(&in);
+	close(fd);
+	close(fd2);
+	cp_ctl_server_close(&srv);
+	rmdir(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_install),
+	    cmocka_unit_test(test_grants_and_state),
+	    cmocka_unit_test(test_grants_set),
+	    cmocka_unit_test(test_stalled_peer),
+	};
+	return cmocka_run_group_tests(tests, setup, cp_test_eal_teardown);
+}

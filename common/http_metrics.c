@@ -429,7 +429,10 @@ static void serve_one(int fd, cp_http_render_fn render, void *arg, const struct 
 int cp_http_accept_and_serve_with(int listen_fd, cp_http_render_fn render, void *arg,
 				  const struct cp_http_limits *lim)
 {
+	struct cp_http_limits def = CP_HTTP_LIMITS_DEFAULT;
 	int served = 0;
+	if (lim == NULL)
+		lim = &def;
 	for (unsigned i = 0; i < lim->max_per_call; i++) {
 		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -446,6 +449,5 @@ int cp_http_accept_and_serve_with(int listen_fd, cp_http_render_fn render, void 
 
 int cp_http_accept_and_serve(int listen_fd, cp_http_render_fn render, void *arg)
 {
-	struct cp_http_limits lim = CP_HTTP_LIMITS_DEFAULT;
-	return cp_http_accept_and_serve_with(listen_fd, render, arg, &lim);
+	return cp_http_accept_and_serve_with(listen_fd, render, arg, NULL);
 }

@@ -55,7 +55,7 @@ enum cp_http_route cp_http_classify(const char *buf, size_t len, bool *head);
  * accept fails for lack of resources (errno says which). */
 int cp_http_accept_and_serve(int listen_fd, cp_http_render_fn render, void *arg);
 
-/* The same with other limits. */
+/* The same with other limits (NULL: the defaults). */
 int cp_http_accept_and_serve_with(int listen_fd, cp_http_render_fn render, void *arg,
 				  const struct cp_http_limits *lim);
 

@@ -13,6 +13,7 @@
 #include "duration.h"
 #include "policy.h"
 #include "serve.h"
+#include "top.h"
 
 #define DEFAULT_SOCKET "/run/chokepoint/chokectl.sock"
 #define EXIT_USAGE     2
@@ -120,7 +121,6 @@ static int cmd_check(const struct subcommand *cmd, const struct cli *cli, int ar
 	free(sum);
 	return failed ? 1 : 0;
 }
-
 
 /* ---- requests to the daemon (or straight to a dataplane: the protocol is the same) ---- */
 
@@ -397,6 +397,34 @@ static int cmd_stats(const struct subcommand *cmd, const struct cli *cli, int ar
 	return rc;
 }
 
+struct top_ctx {
+	const struct subcommand *cmd;
+	const struct cli *cli;
+};
+
+static char *fetch_json(struct top_ctx *t, uint16_t type)
+{
+	struct cp_msg_buf resp = CP_MSG_BUF_INIT;
+	struct cp_reply rep;
+	char *json = NULL;
+	if (call_json(t->cmd, t->cli, type, &resp, &rep) == 0)
+		json = strndup(rep.json != NULL ? rep.json : "{}",
+			       rep.json != NULL ? rep.json_len : 2);
+	cp_msg_buf_free(&resp);
+	return json;
+}
+
+static int top_fetch(void *arg, char **counters, char **status)
+{
+	*counters = fetch_json(arg, CP_MSG_COUNTERS);
+	*status = *counters != NULL ? fetch_json(arg, CP_MSG_STATUS) : NULL;
+	if (*status == NULL) {
+		free(*counters);
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_top(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv)
 {
 	long count = -1; /* refresh until interrupted */
@@ -404,36 +432,8 @@ static int cmd_top(const struct subcommand *cmd, const struct cli *cli, int argc
 		count = strtol(argv[1], NULL, 10);
 	else if (argc != 0)
 		return usage();
-	uint64_t prev_p[3] = {0}, prev_b[3] = {0};
-	for (long n = 0; count < 0 || n < count; n++) {
-		struct cp_msg_buf resp = CP_MSG_BUF_INIT;
-		struct cp_reply rep;
-		if (call_json(cmd, cli, CP_MSG_COUNTERS, &resp, &rep) != 0)
-			return 1;
-		char *j = strndup(rep.json ? rep.json : "", rep.json ? rep.json_len : 0);
-		static const char *const v[] = {"pass", "drop", "reject"};
-		printf("\033[H\033[2Jchokepoint top  (%s)\n\n%-8s %12s %14s\n", cli->socket,
-		       "verdict", "packets/s", "bits/s");
-		for (unsigned i = 0; j != NULL && i < 3; i++) {
-			uint64_t p = json_u64(j, "packets_total", v[i]),
-				 b = json_u64(j, "bytes_total", v[i]);
-			printf("%-8s %12lu %14lu\n", v[i], n ? (unsigned long)(p - prev_p[i]) : 0,
-			       n ? (unsigned long)((b - prev_b[i]) * 8) : 0);
-			prev_p[i] = p;
-			prev_b[i] = b;
-		}
-		if (j != NULL)
-			printf("\nflows active %lu, grants active %lu, policy generation %lu\n",
-			       (unsigned long)json_u64(j, "flows_active", NULL),
-			       (unsigned long)json_u64(j, "grants_active", NULL),
-			       (unsigned long)json_u64(j, "policy_generation", NULL));
-		fflush(stdout);
-		free(j);
-		cp_msg_buf_free(&resp);
-		if (count < 0 || n + 1 < count)
-			sleep(1);
-	}
-	return 0;
+	struct top_ctx t = {cmd, cli};
+	return cp_top_run(cli->socket, count, top_fetch, &t);
 }
 
 static const struct subcommand *find_command(const char *name)

@@ -1,5 +1,6 @@
 /* The control-socket wire protocol (format in ctl_msg.h): encoding into a growable buffer,
  * bounds-checked decoding of headers and TLVs, and structured requests and replies. */
+#include "diag.h"
 #include "ctl_msg.h"
 
 #include <stdarg.h>
@@ -8,18 +9,6 @@
 #include <string.h>
 
 /* ---- Small helpers ---- */
-
-__attribute__((format(printf, 3, 4))) static void seterr(char *err, size_t errlen, const char *fmt,
-							 ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static uint16_t rd16(const uint8_t *p)
 {
@@ -147,13 +136,13 @@ int cp_msg_prefix_check(const struct cp_prefix *p, char *err, size_t errlen)
 	unsigned bits;
 
 	if (p->family != 4 && p->family != 6) {
-		seterr(err, errlen, "prefix family %u (expected 4 or 6)", p->family);
+		cp_errf(err, errlen, "prefix family %u (expected 4 or 6)", p->family);
 		return -1;
 	}
 	bits = p->family == 4 ? 32 : 128;
 	if (p->len > bits) {
-		seterr(err, errlen, "prefix length /%u exceeds %u for IPv%u", p->len, bits,
-		       p->family);
+		cp_errf(err, errlen, "prefix length /%u exceeds %u for IPv%u", p->len, bits,
+			p->family);
 		return -1;
 	}
 	for (unsigned i = 0; i < 16; i++) {
@@ -169,10 +158,10 @@ int cp_msg_prefix_check(const struct cp_prefix *p, char *err, size_t errlen)
 		if ((p->a[i] & (uint8_t)~allowed) == 0)
 			continue;
 		if (lo >= bits)
-			seterr(err, errlen,
-			       "IPv4 prefix has nonzero bytes past its 4 address bytes");
+			cp_errf(err, errlen,
+				"IPv4 prefix has nonzero bytes past its 4 address bytes");
 		else
-			seterr(err, errlen, "prefix has host bits set beyond /%u", p->len);
+			cp_errf(err, errlen, "prefix has host bits set beyond /%u", p->len);
 		return -1;
 	}
 	return 0;
@@ -207,10 +196,10 @@ static int check_len(const struct tag_info *ti, size_t len, char *err, size_t er
 	if (len >= ti->min && len <= ti->max)
 		return 0;
 	if (ti->min == ti->max)
-		seterr(err, errlen, "%s: length %zu, expected %u", ti->name, len, ti->min);
+		cp_errf(err, errlen, "%s: length %zu, expected %u", ti->name, len, ti->min);
 	else
-		seterr(err, errlen, "%s: length %zu outside %u..%u", ti->name, len, ti->min,
-		       ti->max);
+		cp_errf(err, errlen, "%s: length %zu outside %u..%u", ti->name, len, ti->min,
+			ti->max);
 	return -1;
 }
 
@@ -223,7 +212,7 @@ static int check_value(const struct tag_info *ti, const uint8_t *val, size_t len
 	switch (ti->kind) {
 	case TK_U64_POS:
 		if (rd64(val) == 0) {
-			seterr(err, errlen, "%s: must not be zero", ti->name);
+			cp_errf(err, errlen, "%s: must not be zero", ti->name);
 			return -1;
 		}
 		return 0;
@@ -231,20 +220,20 @@ static int check_value(const struct tag_info *ti, const uint8_t *val, size_t len
 	case TK_GRANT:
 		prefix_read(val, &p);
 		if (cp_msg_prefix_check(&p, why, sizeof(why)) != 0) {
-			seterr(err, errlen, "%s: %s", ti->name, why);
+			cp_errf(err, errlen, "%s: %s", ti->name, why);
 			return -1;
 		}
 		return 0;
 	case TK_TEXT:
 		if (len > 0 && memchr(val, '\0', len) != NULL) {
-			seterr(err, errlen, "%s: contains a NUL byte", ti->name);
+			cp_errf(err, errlen, "%s: contains a NUL byte", ti->name);
 			return -1;
 		}
 		return 0;
 	case TK_HS_DB:
 		if (val[0] >= CP_MSG_HS_FIELDS) {
-			seterr(err, errlen, "HS_DB: field %u (expected 0..%u)", val[0],
-			       CP_MSG_HS_FIELDS - 1);
+			cp_errf(err, errlen, "HS_DB: field %u (expected 0..%u)", val[0],
+				CP_MSG_HS_FIELDS - 1);
 			return -1;
 		}
 		return 0;
@@ -436,22 +425,22 @@ int cp_msg_hdr_parse(const uint8_t *p, struct cp_msg_hdr *h, char *err, size_t e
 	h->length = rd32(p + 8);
 	h->seq = rd32(p + 12);
 	if (h->magic != CP_MSG_MAGIC) {
-		seterr(err, errlen, "bad magic 0x%08x (expected 0x%08x): not a chokepoint peer",
-		       h->magic, CP_MSG_MAGIC);
+		cp_errf(err, errlen, "bad magic 0x%08x (expected 0x%08x): not a chokepoint peer",
+			h->magic, CP_MSG_MAGIC);
 		return -1;
 	}
 	if (h->version != CP_MSG_VERSION) {
-		seterr(err, errlen, "unsupported protocol version %u (expected %u)", h->version,
-		       CP_MSG_VERSION);
+		cp_errf(err, errlen, "unsupported protocol version %u (expected %u)", h->version,
+			CP_MSG_VERSION);
 		return -1;
 	}
 	if (!cp_msg_type_known(h->type)) {
-		seterr(err, errlen, "unknown message type 0x%04x", h->type);
+		cp_errf(err, errlen, "unknown message type 0x%04x", h->type);
 		return -1;
 	}
 	if (h->length > CP_MSG_MAX_PAYLOAD) {
-		seterr(err, errlen, "payload length %u exceeds the maximum %u", h->length,
-		       CP_MSG_MAX_PAYLOAD);
+		cp_errf(err, errlen, "payload length %u exceeds the maximum %u", h->length,
+			CP_MSG_MAX_PAYLOAD);
 		return -1;
 	}
 	return 0;
@@ -472,17 +461,17 @@ int cp_tlv_next(struct cp_tlv_iter *it, struct cp_tlv *t, char *err, size_t errl
 	if (it->left == 0)
 		return 0;
 	if (it->left < CP_MSG_TLV_HDR_LEN) {
-		seterr(err, errlen, "partial TLV header: %zu trailing bytes at payload offset %zu",
-		       it->left, it->off);
+		cp_errf(err, errlen, "partial TLV header: %zu trailing bytes at payload offset %zu",
+			it->left, it->off);
 		return -1;
 	}
 	tag = rd16(it->p);
 	len = rd32(it->p + 2);
 	if (len > it->left - CP_MSG_TLV_HDR_LEN) {
-		seterr(err, errlen,
-		       "%s TLV (tag %u) at payload offset %zu: length %u runs past the end (%zu "
-		       "bytes left)",
-		       cp_tag_name(tag), tag, it->off, len, it->left - CP_MSG_TLV_HDR_LEN);
+		cp_errf(err, errlen,
+			"%s TLV (tag %u) at payload offset %zu: length %u runs past the end (%zu "
+			"bytes left)",
+			cp_tag_name(tag), tag, it->off, len, it->left - CP_MSG_TLV_HDR_LEN);
 		return -1;
 	}
 	if (cp_tlv_check(tag, it->p + CP_MSG_TLV_HDR_LEN, len, err, errlen) != 0)
@@ -503,10 +492,10 @@ static int partial_hdr(const uint8_t *data, size_t n, char *err, size_t errlen)
 
 	wr32(magic, CP_MSG_MAGIC);
 	if (memcmp(data, magic, n < 4 ? n : 4) != 0) {
-		seterr(err, errlen, "bad magic: not a chokepoint peer");
+		cp_errf(err, errlen, "bad magic: not a chokepoint peer");
 		return -1;
 	}
-	seterr(err, errlen, "incomplete header: %zu of %u bytes", n, CP_MSG_HDR_LEN);
+	cp_errf(err, errlen, "incomplete header: %zu of %u bytes", n, CP_MSG_HDR_LEN);
 	return 1;
 }
 
@@ -522,8 +511,8 @@ int cp_msg_parse(const uint8_t *data, size_t n, struct cp_msg *m, char *err, siz
 	if (cp_msg_hdr_parse(data, &h, err, errlen) != 0)
 		return -1;
 	if (n - CP_MSG_HDR_LEN < h.length) {
-		seterr(err, errlen, "incomplete message: %zu of %zu bytes", n,
-		       (size_t)CP_MSG_HDR_LEN + h.length);
+		cp_errf(err, errlen, "incomplete message: %zu of %zu bytes", n,
+			(size_t)CP_MSG_HDR_LEN + h.length);
 		return 1;
 	}
 	m->type = h.type;
@@ -542,14 +531,14 @@ int cp_msg_view(const struct cp_msg_buf *b, struct cp_msg *m, char *err, size_t 
 	int rc;
 
 	if (b->data == NULL || b->failed) {
-		seterr(err, errlen, "no message in the buffer");
+		cp_errf(err, errlen, "no message in the buffer");
 		return -1;
 	}
 	rc = cp_msg_parse(b->data, b->len, m, err, errlen);
 	if (rc != 0)
 		return -1;
 	if (m->total != b->len) {
-		seterr(err, errlen, "%zu bytes after the message", b->len - m->total);
+		cp_errf(err, errlen, "%zu bytes after the message", b->len - m->total);
 		return -1;
 	}
 	return 0;
@@ -560,8 +549,8 @@ int cp_msg_view(const struct cp_msg_buf *b, struct cp_msg *m, char *err, size_t 
 static int getter_check(const struct cp_tlv *t, size_t want, char *err, size_t errlen)
 {
 	if (t->len != want) {
-		seterr(err, errlen, "%s: length %u, expected %zu", cp_tag_name(t->tag), t->len,
-		       want);
+		cp_errf(err, errlen, "%s: length %u, expected %zu", cp_tag_name(t->tag), t->len,
+			want);
 		return -1;
 	}
 	return cp_tlv_check(t->tag, t->val, t->len, err, errlen);
@@ -591,7 +580,7 @@ int cp_tlv_prefix(const struct cp_tlv *t, struct cp_prefix *p, char *err, size_t
 		return -1;
 	prefix_read(t->val, p);
 	if (cp_msg_prefix_check(p, why, sizeof(why)) != 0) {
-		seterr(err, errlen, "%s: %s", cp_tag_name(t->tag), why);
+		cp_errf(err, errlen, "%s: %s", cp_tag_name(t->tag), why);
 		return -1;
 	}
 	return 0;
@@ -602,12 +591,12 @@ int cp_tlv_str(const struct cp_tlv *t, char *dst, size_t dstlen, char *err, size
 	if (cp_tlv_check(t->tag, t->val, t->len, err, errlen) != 0)
 		return -1;
 	if ((size_t)t->len >= dstlen) {
-		seterr(err, errlen, "%s: %u bytes do not fit in %zu", cp_tag_name(t->tag), t->len,
-		       dstlen);
+		cp_errf(err, errlen, "%s: %u bytes do not fit in %zu", cp_tag_name(t->tag), t->len,
+			dstlen);
 		return -1;
 	}
 	if (t->len > 0 && memchr(t->val, '\0', t->len) != NULL) {
-		seterr(err, errlen, "%s: contains a NUL byte", cp_tag_name(t->tag));
+		cp_errf(err, errlen, "%s: contains a NUL byte", cp_tag_name(t->tag));
 		return -1;
 	}
 	if (t->len > 0)
@@ -620,7 +609,7 @@ int cp_tlv_hs_db(const struct cp_tlv *t, uint8_t *field, const uint8_t **db, uin
 		 size_t errlen)
 {
 	if (t->tag != CP_TAG_HS_DB) {
-		seterr(err, errlen, "%s: not an HS_DB", cp_tag_name(t->tag));
+		cp_errf(err, errlen, "%s: not an HS_DB", cp_tag_name(t->tag));
 		return -1;
 	}
 	if (cp_tlv_check(t->tag, t->val, t->len, err, errlen) != 0)
@@ -639,7 +628,7 @@ int cp_tlv_grant_entry(const struct cp_tlv *t, struct cp_grant_entry *e, char *e
 		return -1;
 	grant_read(t->val, e);
 	if (cp_msg_prefix_check(&e->pfx, why, sizeof(why)) != 0) {
-		seterr(err, errlen, "%s: %s", cp_tag_name(t->tag), why);
+		cp_errf(err, errlen, "%s: %s", cp_tag_name(t->tag), why);
 		return -1;
 	}
 	return 0;
@@ -651,8 +640,8 @@ static int expect_type(const struct cp_msg *m, uint16_t type, char *err, size_t 
 {
 	if (m->type == type)
 		return 0;
-	seterr(err, errlen, "expected a %s message, got %s (0x%04x)", cp_msg_type_name(type),
-	       cp_msg_type_name(m->type), m->type);
+	cp_errf(err, errlen, "expected a %s message, got %s (0x%04x)", cp_msg_type_name(type),
+		cp_msg_type_name(m->type), m->type);
 	return -1;
 }
 
@@ -662,7 +651,7 @@ static int once(uint32_t *seen, const struct cp_tlv *t, char *err, size_t errlen
 	uint32_t bit = 1u << t->tag;
 
 	if (*seen & bit) {
-		seterr(err, errlen, "duplicate %s", cp_tag_name(t->tag));
+		cp_errf(err, errlen, "duplicate %s", cp_tag_name(t->tag));
 		return -1;
 	}
 	*seen |= bit;
@@ -673,7 +662,7 @@ static int need(uint32_t seen, uint16_t tag, uint16_t type, char *err, size_t er
 {
 	if (seen & (1u << tag))
 		return 0;
-	seterr(err, errlen, "%s: missing %s", cp_msg_type_name(type), cp_tag_name(tag));
+	cp_errf(err, errlen, "%s: missing %s", cp_msg_type_name(type), cp_tag_name(tag));
 	return -1;
 }
 
@@ -699,7 +688,7 @@ static int install_tlv(struct cp_req_install_policy *r, uint32_t *seen, const st
 		if (cp_tlv_hs_db(t, &field, &db, &n, err, errlen) != 0)
 			return -1;
 		if (r->hs_db[field].data != NULL) {
-			seterr(err, errlen, "duplicate HS_DB for field %u", field);
+			cp_errf(err, errlen, "duplicate HS_DB for field %u", field);
 			return -1;
 		}
 		r->hs_db[field].data = db;
@@ -862,7 +851,7 @@ static int grants_set_fill(const struct cp_msg *m, struct cp_req_grants_set *r, 
 		if (t.tag != CP_TAG_GRANT_ENTRY)
 			continue;
 		if (i >= r->n) {
-			seterr(err, errlen, "GRANTS_SET: entries changed while decoding");
+			cp_errf(err, errlen, "GRANTS_SET: entries changed while decoding");
 			return -1;
 		}
 		if (cp_tlv_grant_entry(&t, &r->e[i], err, errlen) != 0)
@@ -884,7 +873,7 @@ int cp_req_grants_set_decode(const struct cp_msg *m, struct cp_req_grants_set *r
 		return 0;
 	r->e = calloc(r->n, sizeof(*r->e));
 	if (r->e == NULL) {
-		seterr(err, errlen, "out of memory for %u grant entries", r->n);
+		cp_errf(err, errlen, "out of memory for %u grant entries", r->n);
 		return -1;
 	}
 	if (grants_set_fill(m, r, err, errlen) != 0) {
@@ -909,8 +898,8 @@ int cp_req_empty_decode(const struct cp_msg *m, char *err, size_t errlen)
 	case CP_MSG_STATUS:
 		break;
 	default:
-		seterr(err, errlen, "%s (0x%04x) is not a request without arguments",
-		       cp_msg_type_name(m->type), m->type);
+		cp_errf(err, errlen, "%s (0x%04x) is not a request without arguments",
+			cp_msg_type_name(m->type), m->type);
 		return -1;
 	}
 	cp_tlv_iter_init(&it, m);
@@ -945,8 +934,8 @@ int cp_req_decode(const struct cp_msg *m, struct cp_req *r, char *err, size_t er
 		break;
 	default:
 		if (!is_request(m->type)) {
-			seterr(err, errlen, "%s (0x%04x) is not a request",
-			       cp_msg_type_name(m->type), m->type);
+			cp_errf(err, errlen, "%s (0x%04x) is not a request",
+				cp_msg_type_name(m->type), m->type);
 			return -1;
 		}
 		rc = cp_req_empty_decode(m, err, errlen);
@@ -1003,7 +992,7 @@ int cp_req_encode(struct cp_msg_buf *b, uint32_t seq, const struct cp_req *r, ch
 {
 	if (!is_request(r->type)) {
 		cp_msg_begin(b, 0, seq); /* leaves the buffer failed */
-		seterr(err, errlen, "type 0x%04x is not a request", r->type);
+		cp_errf(err, errlen, "type 0x%04x is not a request", r->type);
 		return -1;
 	}
 	cp_msg_begin(b, r->type, seq);
@@ -1028,7 +1017,7 @@ int cp_req_encode(struct cp_msg_buf *b, uint32_t seq, const struct cp_req *r, ch
 		break;
 	}
 	if (cp_msg_end(b) != 0) {
-		seterr(err, errlen, "%s: %s", cp_msg_type_name(r->type), b->why);
+		cp_errf(err, errlen, "%s: %s", cp_msg_type_name(r->type), b->why);
 		return -1;
 	}
 	return 0;
@@ -1071,8 +1060,8 @@ int cp_reply_decode(const struct cp_msg *m, struct cp_reply *r, char *err, size_
 
 	memset(r, 0, sizeof(*r));
 	if (!is_ok_reply(m->type) && m->type != CP_MSG_ERROR) {
-		seterr(err, errlen, "%s (0x%04x) is not a reply", cp_msg_type_name(m->type),
-		       m->type);
+		cp_errf(err, errlen, "%s (0x%04x) is not a reply", cp_msg_type_name(m->type),
+			m->type);
 		return -1;
 	}
 	r->type = m->type;
@@ -1092,12 +1081,12 @@ int cp_reply_encode(struct cp_msg_buf *b, uint32_t seq, const struct cp_reply *r
 {
 	if (!is_ok_reply(r->type) && r->type != CP_MSG_ERROR) {
 		cp_msg_begin(b, 0, seq);
-		seterr(err, errlen, "type 0x%04x is not a reply", r->type);
+		cp_errf(err, errlen, "type 0x%04x is not a reply", r->type);
 		return -1;
 	}
 	if (r->type == CP_MSG_ERROR && r->message == NULL) {
 		cp_msg_begin(b, 0, seq);
-		seterr(err, errlen, "ERROR: missing MESSAGE");
+		cp_errf(err, errlen, "ERROR: missing MESSAGE");
 		return -1;
 	}
 	cp_msg_begin(b, r->type, seq);
@@ -1108,7 +1097,7 @@ int cp_reply_encode(struct cp_msg_buf *b, uint32_t seq, const struct cp_reply *r
 	if (r->message != NULL)
 		cp_msg_put_bytes(b, CP_TAG_MESSAGE, r->message, r->message_len);
 	if (cp_msg_end(b) != 0) {
-		seterr(err, errlen, "%s: %s", cp_msg_type_name(r->type), b->why);
+		cp_errf(err, errlen, "%s: %s", cp_msg_type_name(r->type), b->why);
 		return -1;
 	}
 	return 0;

@@ -1,6 +1,7 @@
 /* Unix stream sockets for the control protocol: listen (stale-file cleanup, mode 0600), accept,
  * connect with a deadline, the peer's credentials, and whole-message send and receive over
  * non-blocking descriptors with poll() deadlines. */
+#include "diag.h"
 #include "ctl_sock.h"
 
 #include <errno.h>
@@ -18,18 +19,6 @@
 
 #define LISTEN_BACKLOG	 64
 #define CONNECT_RETRY_MS 10 /* pause between tries while the listener's backlog is full */
-
-__attribute__((format(printf, 3, 4))) static void seterr(char *err, size_t errlen, const char *fmt,
-							 ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- Deadlines ---- */
 
@@ -94,12 +83,12 @@ static int fill_addr(const char *path, struct sockaddr_un *sa, char *err, size_t
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
 	if (n == 0) {
-		seterr(err, errlen, "empty socket path");
+		cp_errf(err, errlen, "empty socket path");
 		return -1;
 	}
 	if (n >= sizeof(sa->sun_path)) {
-		seterr(err, errlen, "socket path too long (%zu bytes, at most %zu): %s", n,
-		       sizeof(sa->sun_path) - 1, path);
+		cp_errf(err, errlen, "socket path too long (%zu bytes, at most %zu): %s", n,
+			sizeof(sa->sun_path) - 1, path);
 		return -1;
 	}
 	memcpy(sa->sun_path, path, n);
@@ -115,33 +104,33 @@ static int clear_stale(const char *path, const struct sockaddr_un *sa, char *err
 	if (lstat(path, &st) != 0) {
 		if (errno == ENOENT)
 			return 0;
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		cp_errf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (!S_ISSOCK(st.st_mode)) {
-		seterr(err, errlen, "%s exists and is not a socket", path);
+		cp_errf(err, errlen, "%s exists and is not a socket", path);
 		return -1;
 	}
 	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (probe < 0) {
-		seterr(err, errlen, "socket: %s", strerror(errno));
+		cp_errf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
 	rc = connect(probe, (const struct sockaddr *)sa, sizeof(*sa));
 	e = errno;
 	close(probe);
 	if (rc == 0 || e == EAGAIN || e == EINPROGRESS) {
-		seterr(err, errlen, "another process is listening on %s", path);
+		cp_errf(err, errlen, "another process is listening on %s", path);
 		return -1;
 	}
 	if (e == ENOENT)
 		return 0;
 	if (e != ECONNREFUSED) {
-		seterr(err, errlen, "%s: cannot tell whether it is in use: %s", path, strerror(e));
+		cp_errf(err, errlen, "%s: cannot tell whether it is in use: %s", path, strerror(e));
 		return -1;
 	}
 	if (unlink(path) != 0 && errno != ENOENT) {
-		seterr(err, errlen, "removing the stale socket %s: %s", path, strerror(errno));
+		cp_errf(err, errlen, "removing the stale socket %s: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -157,11 +146,11 @@ static int bind_private(int fd, const char *path, const struct sockaddr_un *sa, 
 
 	umask(old);
 	if (rc != 0) {
-		seterr(err, errlen, "bind %s: %s", path, strerror(e));
+		cp_errf(err, errlen, "bind %s: %s", path, strerror(e));
 		return -1;
 	}
 	if (chmod(path, 0600) != 0) {
-		seterr(err, errlen, "chmod %s: %s", path, strerror(errno));
+		cp_errf(err, errlen, "chmod %s: %s", path, strerror(errno));
 		unlink(path);
 		return -1;
 	}
@@ -177,7 +166,7 @@ int cp_sock_listen(const char *path, char *err, size_t errlen)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		seterr(err, errlen, "socket: %s", strerror(errno));
+		cp_errf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
 	if (bind_private(fd, path, &sa, err, errlen) != 0) {
@@ -185,7 +174,7 @@ int cp_sock_listen(const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	if (listen(fd, LISTEN_BACKLOG) != 0) {
-		seterr(err, errlen, "listen %s: %s", path, strerror(errno));
+		cp_errf(err, errlen, "listen %s: %s", path, strerror(errno));
 		unlink(path);
 		close(fd);
 		return -1;
@@ -203,7 +192,7 @@ int cp_sock_accept(int listen_fd, char *err, size_t errlen)
 			return fd;
 		if (e == EINTR)
 			continue;
-		seterr(err, errlen, "accept: %s", strerror(e));
+		cp_errf(err, errlen, "accept: %s", strerror(e));
 		errno = e;
 		return -1;
 	}
@@ -259,16 +248,16 @@ int cp_sock_connect(const char *path, int timeout_ms, char *err, size_t errlen)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		seterr(err, errlen, "socket: %s", strerror(errno));
+		cp_errf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
 	if (connect_until(fd, &sa, deadline) == 0)
 		return fd;
 	e = errno;
 	if (e == ETIMEDOUT)
-		seterr(err, errlen, "connect %s: timed out after %d ms", path, timeout_ms);
+		cp_errf(err, errlen, "connect %s: timed out after %d ms", path, timeout_ms);
 	else
-		seterr(err, errlen, "connect %s: %s", path, strerror(e));
+		cp_errf(err, errlen, "connect %s: %s", path, strerror(e));
 	close(fd);
 	errno = e;
 	return -1;
@@ -376,12 +365,13 @@ static void read_error(int rc, const char *what, size_t got, size_t want, int ti
 		       size_t errlen)
 {
 	if (rc == 1)
-		seterr(err, errlen, "connection closed after %zu of %zu %s bytes", got, want, what);
+		cp_errf(err, errlen, "connection closed after %zu of %zu %s bytes", got, want,
+			what);
 	else if (errno == ETIMEDOUT)
-		seterr(err, errlen, "timed out after %d ms with %zu of %zu %s bytes", timeout_ms,
-		       got, want, what);
+		cp_errf(err, errlen, "timed out after %d ms with %zu of %zu %s bytes", timeout_ms,
+			got, want, what);
 	else
-		seterr(err, errlen, "read: %s", strerror(errno));
+		cp_errf(err, errlen, "read: %s", strerror(errno));
 }
 
 int cp_msg_recv(int fd, struct cp_msg_buf *into, int timeout_ms, char *err, size_t errlen)
@@ -394,12 +384,12 @@ int cp_msg_recv(int fd, struct cp_msg_buf *into, int timeout_ms, char *err, size
 	into->len = 0;
 	into->failed = false;
 	if (cp_msg_buf_reserve(into, CP_MSG_HDR_LEN) != 0) {
-		seterr(err, errlen, "out of memory");
+		cp_errf(err, errlen, "out of memory");
 		return -1;
 	}
 	rc = read_until(fd, into->data, CP_MSG_HDR_LEN, deadline, &got);
 	if (rc == 1 && got == 0) {
-		seterr(err, errlen, "connection closed");
+		cp_errf(err, errlen, "connection closed");
 		return 1;
 	}
 	if (rc != 0) {
@@ -409,7 +399,7 @@ int cp_msg_recv(int fd, struct cp_msg_buf *into, int timeout_ms, char *err, size
 	if (cp_msg_hdr_parse(into->data, &h, err, errlen) != 0)
 		return -1;
 	if (cp_msg_buf_reserve(into, CP_MSG_HDR_LEN + (size_t)h.length) != 0) {
-		seterr(err, errlen, "out of memory for a %u-byte message", h.length);
+		cp_errf(err, errlen, "out of memory for a %u-byte message", h.length);
 		return -1;
 	}
 	rc = read_until(fd, into->data + CP_MSG_HDR_LEN, h.length, deadline, &got);

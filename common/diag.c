@@ -62,3 +62,13 @@ void cp_diag_print(const struct cp_diag *d, FILE *f)
 	for (unsigned i = 0; i < d->n; i++)
 		fprintf(f, "%s\n", d->lines[i]);
 }
+
+void cp_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}

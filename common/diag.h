@@ -2,6 +2,7 @@
 #ifndef CP_DIAG_H
 #define CP_DIAG_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 struct cp_diag {
@@ -18,5 +19,8 @@ void cp_diag_error(struct cp_diag *d, const char *file, int line, const char *fm
 void cp_diag_warn(struct cp_diag *d, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void cp_diag_print(const struct cp_diag *d, FILE *f);
+
+/* printf into a caller's one-line error buffer (nothing when err is NULL or errlen 0). */
+void cp_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -1,5 +1,6 @@
 /* Category list entries (SPEC §3) translated into Hyperscan expressions, validated one by one (so
  * that every bad entry is reported at its own line), then compiled into one database per field. */
+#include "diag.h"
 #include "hs_patterns.h"
 
 #include <stdarg.h>
@@ -67,20 +68,6 @@ static void sb_put_literal(struct sbuf *b, unsigned char c)
 	sb_putc(b, hex[c & 0xf]);
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* "character 'x'" for printable bytes, "byte 0xHH" for the others. */
 static void describe_byte(unsigned char c, char *out, size_t outlen)
 {
@@ -104,14 +91,14 @@ static int check_domain(const char *name, size_t *len, char *err, size_t errlen)
 	if (n > 0 && name[n - 1] == '.')
 		n--;
 	if (n == 0) {
-		set_err(err, errlen, "empty domain name");
+		cp_errf(err, errlen, "empty domain name");
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)name[i];
 		if (!is_name_char(c)) {
 			describe_byte(c, what, sizeof(what));
-			set_err(err, errlen,
+			cp_errf(err, errlen,
 				"%s not allowed in a domain name (letters, digits, '-', '_', '.'; "
 				"\"/re/\" for a regex)",
 				what);
@@ -119,7 +106,7 @@ static int check_domain(const char *name, size_t *len, char *err, size_t errlen)
 		}
 	}
 	if (n > NAME_MAX_LEN) {
-		set_err(err, errlen, "domain name longer than %d characters", NAME_MAX_LEN);
+		cp_errf(err, errlen, "domain name longer than %d characters", NAME_MAX_LEN);
 		return -1;
 	}
 	for (size_t i = 0; i <= n; i++) {
@@ -128,11 +115,11 @@ static int check_domain(const char *name, size_t *len, char *err, size_t errlen)
 			continue;
 		}
 		if (label == 0) {
-			set_err(err, errlen, "empty label in domain name");
+			cp_errf(err, errlen, "empty label in domain name");
 			return -1;
 		}
 		if (label > LABEL_MAX_LEN) {
-			set_err(err, errlen, "label longer than %d characters in domain name",
+			cp_errf(err, errlen, "label longer than %d characters in domain name",
 				LABEL_MAX_LEN);
 			return -1;
 		}
@@ -158,7 +145,7 @@ static int regex_flag(unsigned char c, unsigned *flags, char *err, size_t errlen
 		return 0;
 	default:
 		describe_byte(c, what, sizeof(what));
-		set_err(err, errlen, "unknown regex flag: %s (allowed: i, s, m)", what);
+		cp_errf(err, errlen, "unknown regex flag: %s (allowed: i, s, m)", what);
 		return -1;
 	}
 }
@@ -171,11 +158,11 @@ static int regex_expr(const char *entry, struct sbuf *expr, unsigned *flags, cha
 	const char *close = strrchr(body, '/');
 
 	if (close == NULL) {
-		set_err(err, errlen, "regex without its closing '/'");
+		cp_errf(err, errlen, "regex without its closing '/'");
 		return -1;
 	}
 	if (close == body) {
-		set_err(err, errlen, "empty regex");
+		cp_errf(err, errlen, "empty regex");
 		return -1;
 	}
 	*flags = HS_FLAG_SINGLEMATCH;
@@ -190,7 +177,7 @@ static int regex_expr(const char *entry, struct sbuf *expr, unsigned *flags, cha
 static int finish(const struct sbuf *expr, char *err, size_t errlen)
 {
 	if (expr->overflow) {
-		set_err(err, errlen, "entry too long");
+		cp_errf(err, errlen, "entry too long");
 		return -1;
 	}
 	return 0;
@@ -205,7 +192,7 @@ int cp_hs_name_expr(const char *entry, char *expr, size_t exprlen, unsigned *fla
 
 	sb_init(&b, expr, exprlen);
 	if (entry == NULL || flags == NULL) {
-		set_err(err, errlen, "missing entry");
+		cp_errf(err, errlen, "missing entry");
 		return -1;
 	}
 	if (entry[0] == '/') {
@@ -234,7 +221,7 @@ int cp_hs_payload_expr(const char *entry, char *expr, size_t exprlen, unsigned *
 
 	sb_init(&b, expr, exprlen);
 	if (entry == NULL || flags == NULL) {
-		set_err(err, errlen, "missing entry");
+		cp_errf(err, errlen, "missing entry");
 		return -1;
 	}
 	if (entry[0] == '/') {
@@ -243,7 +230,7 @@ int cp_hs_payload_expr(const char *entry, char *expr, size_t exprlen, unsigned *
 		return finish(&b, err, errlen);
 	}
 	if (entry[0] == '\0') {
-		set_err(err, errlen, "empty string");
+		cp_errf(err, errlen, "empty string");
 		return -1;
 	}
 	for (const char *c = entry; *c != '\0'; c++)
@@ -302,20 +289,20 @@ static int check_expr(const char *expr, unsigned flags, unsigned mode, bool full
 	bool empty;
 
 	if (hs_expression_info(expr, flags, &info, &cerr) != HS_SUCCESS) {
-		set_err(msg, msglen, "%s", cerr != NULL ? cerr->message : "rejected by Hyperscan");
+		cp_errf(msg, msglen, "%s", cerr != NULL ? cerr->message : "rejected by Hyperscan");
 		hs_free_compile_error(cerr);
 		return -1;
 	}
 	empty = info->min_width == 0;
 	free(info); /* allocated by Hyperscan's misc allocator: malloc by default */
 	if (empty) {
-		set_err(msg, msglen, "matches empty input");
+		cp_errf(msg, msglen, "matches empty input");
 		return -1;
 	}
 	if (!full_compile)
 		return 0;
 	if (hs_compile(expr, flags, mode, NULL, &db, &cerr) != HS_SUCCESS) {
-		set_err(msg, msglen, "%s", cerr != NULL ? cerr->message : "rejected by Hyperscan");
+		cp_errf(msg, msglen, "%s", cerr != NULL ? cerr->message : "rejected by Hyperscan");
 		hs_free_compile_error(cerr);
 		return -1;
 	}

@@ -1,5 +1,6 @@
 /* Prometheus text exposition (see prom.h): escaping, name checks, samples, and the conversion of
  * counters JSON objects, with the small JSON reader that conversion needs. */
+#include "diag.h"
 #include "prom.h"
 
 #include <math.h>
@@ -169,26 +170,13 @@ struct jparser {
 	bool failed;
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Records the first error, with the offset where it was found; returns false. */
 static bool perr(struct jparser *ps, const char *what)
 {
 	if (ps->failed)
 		return false;
 	ps->failed = true;
-	set_err(ps->err, ps->errlen, "counters JSON: offset %zu: %s", (size_t)(ps->p - ps->start),
+	cp_errf(ps->err, ps->errlen, "counters JSON: offset %zu: %s", (size_t)(ps->p - ps->start),
 		what);
 	return false;
 }
@@ -551,9 +539,9 @@ static int json_parse(const char *text, struct jval *v, char *err, size_t errlen
 	if (!ps.failed) {
 		const char *dup = duplicate_key(v, &oom);
 		if (oom)
-			set_err(err, errlen, "counters JSON: out of memory");
+			cp_errf(err, errlen, "counters JSON: out of memory");
 		else if (dup != NULL)
-			set_err(err, errlen, "counters JSON: key \"%.64s\" appears twice", dup);
+			cp_errf(err, errlen, "counters JSON: key \"%.64s\" appears twice", dup);
 		ps.failed = oom || dup != NULL;
 	}
 	if (ps.failed) {
@@ -656,12 +644,12 @@ static int note_unknown(struct conversion *cv, const char *key, const struct jva
 {
 	size_t len = strlen(key);
 	if (v->is_obj) {
-		set_err(cv->err, cv->errlen, "counters JSON %u: unknown labelled counter \"%.64s\"",
+		cp_errf(cv->err, cv->errlen, "counters JSON %u: unknown labelled counter \"%.64s\"",
 			d, key);
 		return -1;
 	}
 	if (len + strlen(CP_PROM_PREFIX) >= NAME_MAX_LEN || !cp_prom_metric_name_ok(key)) {
-		set_err(cv->err, cv->errlen, "counters JSON %u: \"%.64s\" is not a metric name", d,
+		cp_errf(cv->err, cv->errlen, "counters JSON %u: \"%.64s\" is not a metric name", d,
 			key);
 		return -1;
 	}
@@ -669,7 +657,7 @@ static int note_unknown(struct conversion *cv, const char *key, const struct jva
 		if (strcmp(cv->unknown[i], key) == 0)
 			return 0;
 	if (cv->n_unknown == MAX_UNKNOWN) {
-		set_err(cv->err, cv->errlen, "counters JSON %u: too many unknown counters", d);
+		cp_errf(cv->err, cv->errlen, "counters JSON %u: too many unknown counters", d);
 		return -1;
 	}
 	cv->unknown[cv->n_unknown++] = key;
@@ -688,7 +676,7 @@ static int check_doc(struct conversion *cv, unsigned d)
 			if (note_unknown(cv, key, v, d) < 0)
 				return -1;
 		} else if (!all_numbers(v, shape_levels(f))) {
-			set_err(cv->err, cv->errlen, "counters JSON %u: \"%s\" should be %s", d,
+			cp_errf(cv->err, cv->errlen, "counters JSON %u: \"%s\" should be %s", d,
 				key,
 				shape_levels(f) == 0   ? "a number"
 				: shape_levels(f) == 1 ? "an object of numbers"
@@ -703,7 +691,7 @@ static int check_doc(struct conversion *cv, unsigned d)
 static int check_extra(struct conversion *cv)
 {
 	if (cv->extra_name == NULL && cv->n_docs > 1) {
-		set_err(cv->err, cv->errlen, "several counters JSON need an extra label");
+		cp_errf(cv->err, cv->errlen, "several counters JSON need an extra label");
 		return -1;
 	}
 	if (cv->extra_name == NULL)
@@ -713,7 +701,7 @@ static int check_extra(struct conversion *cv)
 		ok = strcmp(cv->extra_name, families[i].label ? families[i].label : "") != 0 &&
 		     strcmp(cv->extra_name, families[i].label2 ? families[i].label2 : "") != 0;
 	if (!ok) {
-		set_err(cv->err, cv->errlen, "bad extra label name");
+		cp_errf(cv->err, cv->errlen, "bad extra label name");
 		return -1;
 	}
 	for (unsigned i = 0; i < cv->n_docs; i++) {
@@ -722,7 +710,7 @@ static int check_extra(struct conversion *cv)
 		for (unsigned j = 0; ok && j < i; j++)
 			ok = strcmp(v, cv->extra_values[j]) != 0;
 		if (!ok) {
-			set_err(cv->err, cv->errlen,
+			cp_errf(cv->err, cv->errlen,
 				"extra label value %u missing, repeated or not UTF-8", i);
 			return -1;
 		}
@@ -786,7 +774,7 @@ static int convert(struct conversion *cv, const char *const *jsons, FILE *out)
 {
 	for (unsigned d = 0; d < cv->n_docs; d++) {
 		if (jsons[d] == NULL) {
-			set_err(cv->err, cv->errlen, "counters JSON %u missing", d);
+			cp_errf(cv->err, cv->errlen, "counters JSON %u missing", d);
 			return -1;
 		}
 		if (json_parse(jsons[d], &cv->docs[d], cv->err, cv->errlen) < 0)
@@ -802,7 +790,7 @@ static int convert(struct conversion *cv, const char *const *jsons, FILE *out)
 	for (unsigned i = 0; i < cv->n_unknown; i++)
 		emit_family(out, cv, NULL, cv->unknown[i]);
 	if (ferror(out)) {
-		set_err(cv->err, cv->errlen, "write error");
+		cp_errf(cv->err, cv->errlen, "write error");
 		return -1;
 	}
 	return 0;
@@ -813,14 +801,14 @@ int cp_prom_from_counters_jsons(const char *const *jsons, unsigned n, FILE *out,
 				size_t errlen)
 {
 	if (jsons == NULL || n == 0 || out == NULL) {
-		set_err(err, errlen, "no counters JSON");
+		cp_errf(err, errlen, "no counters JSON");
 		return -1;
 	}
 	struct conversion *cv = calloc(1, sizeof(*cv));
 	struct jval *docs = calloc(n, sizeof(*docs));
 	int rc = -1;
 	if (cv == NULL || docs == NULL) {
-		set_err(err, errlen, "out of memory");
+		cp_errf(err, errlen, "out of memory");
 	} else {
 		*cv = (struct conversion){.docs = docs,
 					  .n_docs = n,

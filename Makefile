@@ -3,7 +3,7 @@
 BUILD ?= build
 PY := /usr/bin/python3
 DEBS := dpdk dpdk-dev libdpdk-dev libhyperscan-dev libbpf-dev libconfig-dev libcmocka-dev libpcap-dev \
-	meson ninja-build pkg-config gcc python3-scapy tcpdump iproute2 curl iputils-ping ethtool
+	meson ninja-build pkg-config gcc python3-scapy tcpdump iproute2 curl iputils-ping ethtool prometheus
 CHOKEPOINT := $(BUILD)/dataplane/chokepoint
 CHOKECTL := $(BUILD)/ctrlplane/chokectl
 
@@ -49,6 +49,8 @@ test-replay:
 test-live:
 	CHOKEPOINT=$(CHOKEPOINT) bash tests/live/pcap_ports.sh
 	CHOKEPOINT=$(CHOKEPOINT) bash tests/live/af_packet.sh
+	CHOKEPOINT=$(CHOKEPOINT) CHOKECTL=$(CHOKECTL) bash tests/live/control.sh
+	CHOKEPOINT=$(CHOKEPOINT) CHOKECTL=$(CHOKECTL) bash tests/live/prometheus.sh
 
 SWAP_EAL := --no-huge -m 1024 --no-shconf --no-pci --no-telemetry --log-level='*:error'
 test-swap:

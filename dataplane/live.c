@@ -3,8 +3,11 @@
  * keep the main lcore for control: link watch and uplink failover, shutdown on a signal. */
 #include "live.h"
 
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -164,6 +167,24 @@ static int setup(struct cp_dp *dp, const struct cp_config *c)
 	return 0;
 }
 
+/* A port backed by a kernel interface (af_packet, af_xdp): is the interface running? The PMDs
+ * of DPDK 22.11 report such links up from start to stop, whatever the kernel says. */
+static bool kernel_link_up(uint16_t port_id)
+{
+	static int fd = -1; /* one socket for the ioctls, kept */
+	struct rte_eth_dev_info info;
+	struct ifreq ifr;
+	char name[IF_NAMESIZE];
+	if (rte_eth_dev_info_get(port_id, &info) != 0 || info.if_index == 0 ||
+	    if_indextoname(info.if_index, name) == NULL)
+		return true;
+	if (fd < 0 && (fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return true;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	return ioctl(fd, SIOCGIFFLAGS, &ifr) != 0 || (ifr.ifr_flags & IFF_RUNNING) != 0;
+}
+
 /* The first uplink whose link is up, or the forced one. */
 static uint8_t pick_uplink(const struct cp_dp *dp, const struct cp_ctl *ctl)
 {
@@ -173,7 +194,8 @@ static uint8_t pick_uplink(const struct cp_dp *dp, const struct cp_ctl *ctl)
 		struct rte_eth_link link;
 		if (dp->ports[p].role != CP_ROLE_UPLINK)
 			continue;
-		if (rte_eth_link_get_nowait(dp->ports[p].port_id, &link) == 0 && link.link_status)
+		if (rte_eth_link_get_nowait(dp->ports[p].port_id, &link) == 0 && link.link_status &&
+		    kernel_link_up(dp->ports[p].port_id))
 			return (uint8_t)p;
 	}
 	return CP_NO_PORT;

@@ -86,7 +86,9 @@ sleep_until() {
 want_ok() {
 	local r=$1 body=${2:-}
 	case "$r" in
-	"0 200 "*) [ -z "$body" ] || [ "${r##* }" = "$body" ] || echo "answered by ${r##* }, not $body" ;;
+	"0 200 "*)
+		[ -z "$body" ] || [ "${r##* }" = "$body" ] || echo "answered by ${r##* }, not $body"
+		;;
 	*) echo "curl gave exit/code/secs/body $r, want a 200" ;;
 	esac
 }
@@ -103,7 +105,8 @@ want_drop() {
 chat_flows() {
 	local log=$1 want=$2 secs=$3 c0
 	c0=$(cl_replies "$log")
-	lt_wait_for "$secs" chat_more "$log" $((c0 + want)) || echo "no replies: $c0 then $(cl_replies "$log")"
+	lt_wait_for "$secs" chat_more "$log" $((c0 + want)) ||
+		echo "no replies: $c0 then $(cl_replies "$log")"
 }
 chat_more() { [ "$(cl_replies "$1")" -ge "$2" ]; }
 
@@ -184,7 +187,7 @@ check_policy_edit() {
 	[ -z "$why" ] || bad+=("chat stopped before SIGHUP: $why")
 	kill -HUP "$CL_SERVE_PID"
 	cl_wait_line "$LT_DIR/serve.out" "$mark" 3 "SIGHUP: policy .* reloaded" ||
-		bad+=("no 'SIGHUP: policy ... reloaded' line: $(tail -n +$((mark + 1)) "$LT_DIR/serve.out" | tr '\n' ' ')")
+		bad+=("no 'SIGHUP: ... reloaded' line: $(cl_tail "$LT_DIR/serve.out" 0 "$mark")")
 	why=$(chat_stopped chat-a.log)
 	[ -z "$why" ] || bad+=("open connection after the reload: $why")
 	lt_stop_pid "$CL_CHAT_PID"
@@ -192,7 +195,8 @@ check_policy_edit() {
 
 	name=3b-policy-inotify
 	bad=()
-	# An editor's save: a new file renamed over the path (the link goes, a file takes its place).
+	# An editor's save: a new file renamed over the path (the link goes, a file takes its
+	# place).
 	mark=$(cl_mark "$LT_DIR/serve.out")
 	policy_text 9000 >"$LT_DIR/etc/.policy.conf.new"
 	mv -f "$LT_DIR/etc/.policy.conf.new" "$CL_POLICY"
@@ -227,9 +231,10 @@ check_bad_edit() {
 	gen0=$(cl_stat policy_generation)
 	rev0=$(cl_ctl status | cl_json revision)
 	mark=$(cl_mark "$LT_DIR/serve.out")
-	printf 'version = 1;\ninside = [ "192.0.2.0/28" ];\nrules = ( { action = "pass" \n' >"$CL_POLICY"
+	printf 'version = 1;\ninside = [ "192.0.2.0/28" ];\nrules = ( { action = "pass" \n' \
+		>"$CL_POLICY"
 	cl_wait_line "$LT_DIR/serve.out" "$mark" 3 "refused, the running one is kept" ||
-		bad+=("no refusal line: $(tail -n +$((mark + 1)) "$LT_DIR/serve.out" | tr '\n' ' ')")
+		bad+=("no refusal line: $(cl_tail "$LT_DIR/serve.out" 0 "$mark")")
 	sleep 0.2
 	gen=$(cl_stat policy_generation)
 	rev=$(cl_ctl status | cl_json revision)
@@ -268,7 +273,7 @@ check_serve_restart() {
 	cl_serve_stop
 	mark=$(cl_mark "$LT_DIR/serve.out")
 	if ! cl_serve_start; then
-		lt_fail "$name" "serve did not start again: $(tail -n 3 "$LT_DIR/serve.err" | tr '\n' ' ')"
+		lt_fail "$name" "serve did not start again: $(cl_tail "$LT_DIR/serve.err")"
 		return
 	fi
 	cl_wait_line "$LT_DIR/serve.out" "$mark" 5 "synced" ||
@@ -289,13 +294,14 @@ check_dataplane_restart() {
 	LT_CP_PID=""
 	mark=$(cl_mark "$LT_DIR/serve.out")
 	if ! lt_cp_start "$LT_DIR/deploy.conf"; then
-		lt_die "chokepoint did not start again: $(tail -q -n 5 "$LT_DIR/cp.err" | tr '\n' ' ')"
+		lt_die "chokepoint did not start again: $(cl_tail "$LT_DIR/cp.err")"
 	fi
 	t0=$(date +%s.%N)
 	if cl_wait_line "$LT_DIR/serve.out" "$mark" 5 "dataplane .* synced"; then
 		dt=$(since "$t0")
 		r=$(cl_fetch client "$WEB")
-		[ -z "$(want_ok "$r")" ] || bad+=("granted client after the resync: $(want_ok "$r")")
+		[ -z "$(want_ok "$r")" ] ||
+			bad+=("granted client after the resync: $(want_ok "$r")")
 		g=$(cl_stat grants_active)
 		[ "$g" -ge 1 ] 2>/dev/null || bad+=("grants_active is $g after the resync")
 	else
@@ -347,7 +353,8 @@ check_force() {
 	r=$(cl_fetch client "$OPEN")
 	[ -z "$(want_ok "$r" satellite)" ] || bad+=("forced satellite: $(want_ok "$r" satellite)")
 	[ "$(cl_stat uplink_active.satellite)" = 1 ] || bad+=("uplink_active.satellite is not 1")
-	cl_ctl uplink nowhere >/dev/null 2>&1 && bad+=("'uplink nowhere' (no such uplink) succeeded")
+	cl_ctl uplink nowhere >/dev/null 2>&1 &&
+		bad+=("'uplink nowhere' (no such uplink) succeeded")
 	mark=$(cl_mark "$LT_DIR/cp.out")
 	cl_ctl uplink auto >/dev/null 2>&1 || bad+=("uplink auto failed")
 	lt_wait_for 2 cp_line_after "$mark" "active uplink now fiber" ||
@@ -361,12 +368,12 @@ check_force() {
 
 setup || lt_die "cannot build the topology (namespaces, veths, servers)"
 lt_cp_start "$LT_DIR/deploy.conf" ||
-	lt_die "chokepoint did not start: $(tail -q -n 5 "$LT_DIR/cp.err" "$LT_DIR/cp.out" | tr '\n' ' ')"
-cl_serve_start || lt_die "chokectl serve did not start: $(tail -n 5 "$LT_DIR/serve.err" | tr '\n' ' ')"
+	lt_die "chokepoint did not start: $(cl_tail "$LT_DIR/cp.err") $(cl_tail "$LT_DIR/cp.out")"
+cl_serve_start || lt_die "chokectl serve did not start: $(cl_tail "$LT_DIR/serve.err")"
 cl_wait_line "$LT_DIR/serve.out" 0 5 "dataplane .* synced" ||
 	lt_die "serve did not sync the dataplane: $(tr '\n' ' ' <"$LT_DIR/serve.out")"
 r=$(cl_fetch client "$OPEN")
-[ -z "$(want_ok "$r" fiber)" ] || lt_die "port 8080 through fiber does not work: $(want_ok "$r" fiber)"
+[ -z "$(want_ok "$r" fiber)" ] || lt_die "port 8080 through fiber: $(want_ok "$r" fiber)"
 
 check_grant
 check_lapse

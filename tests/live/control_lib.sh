@@ -27,6 +27,9 @@
 #                             wait until a line after MARK in FILE matches the grep -E PATTERN.
 #   cl_fetch NS URL           curl from NS; prints "EXIT HTTPCODE SECONDS BODY".
 #   cl_free_port              print a TCP port free on 127.0.0.1 now.
+#   cl_tail FILE [N] [FROM]   the last N (5) lines of FILE, or those after line FROM, on one line.
+#   cl_diag                   one line for a failure message: the last lines serve printed and
+#                             the last errors of cl_stat's chokectl calls.
 #   cl_result CHECK WHY DETAIL
 #                             lt_pass CHECK DETAIL when WHY is empty, else lt_fail CHECK WHY.
 
@@ -163,7 +166,7 @@ except Exception:
 ' "$1"
 }
 
-cl_stat() { cl_ctl stats --json 2>/dev/null | cl_json "$1"; }
+cl_stat() { cl_ctl stats --json 2>>"$LT_DIR/ctl.err" | cl_json "$1"; }
 
 cl_mark() {
 	if [ -f "$1" ]; then
@@ -202,4 +205,17 @@ cl_result() {
 	else
 		lt_fail "$1" "$2"
 	fi
+}
+
+cl_tail() {
+	if [ -n "${3:-}" ]; then
+		tail -n +$(($3 + 1)) "$1" 2>/dev/null | tr '\n' ' '
+	else
+		tail -n "${2:-5}" "$1" 2>/dev/null | tr '\n' ' '
+	fi
+}
+
+cl_diag() {
+	printf '[serve: %s] [chokectl: %s]' "$(cl_tail "$LT_DIR/serve.out" 3)" \
+		"$(cl_tail "$LT_DIR/ctl.err" 2)"
 }

@@ -48,13 +48,12 @@ setup() {
 		from scapy.all import Ether, IP, TCP, UDP, wrpcap
 		d = sys.argv[1]
 		e = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
-		out = [e/IP(src="192.0.2.5", dst="198.51.100.1")/TCP(sport=1000+i, dport=80, flags="S")
-		       for i in range(10)]
-		out += [e/IP(src="192.0.2.5", dst="198.51.100.1")/TCP(sport=2000+i, dport=22, flags="S")
-		        for i in range(5)]
-		back = [e/IP(src="198.51.100.1", dst="192.0.2.5")/TCP(sport=80, dport=1000+i, flags="SA")
+		c, s = "192.0.2.5", "198.51.100.1"
+		out = [e/IP(src=c, dst=s)/TCP(sport=1000+i, dport=80, flags="S") for i in range(10)]
+		out += [e/IP(src=c, dst=s)/TCP(sport=2000+i, dport=22, flags="S") for i in range(5)]
+		back = [e/IP(src=s, dst=c)/TCP(sport=80, dport=1000+i, flags="SA")
 		        for i in range(10)]
-		back += [e/IP(src="203.0.113.9", dst="192.0.2.5")/UDP(sport=4, dport=53) for i in range(3)]
+		back += [e/IP(src="203.0.113.9", dst=c)/UDP(sport=4, dport=53) for i in range(3)]
 		wrpcap(d + "/inside.pcap", out)
 		wrpcap(d + "/up.pcap", back)
 	PYEOF
@@ -142,7 +141,8 @@ prom_matches() {
 
 check_exposition() {
 	local name=exposition-help-type bad
-	if ! curl -s --max-time 3 -o "$LT_DIR/metrics.txt" "http://127.0.0.1:$METRICS_PORT/metrics"; then
+	if ! curl -s --max-time 3 -o "$LT_DIR/metrics.txt" \
+		"http://127.0.0.1:$METRICS_PORT/metrics"; then
 		lt_fail "$name" "GET /metrics on 127.0.0.1:$METRICS_PORT failed"
 		return
 	fi
@@ -176,7 +176,7 @@ check_exposition() {
 	# promtool (in the prometheus package) lints the exposition format and naming.
 	if command -v promtool >/dev/null &&
 		! promtool check metrics <"$LT_DIR/metrics.txt" >"$LT_DIR/promtool.log" 2>&1; then
-		bad="${bad:+$bad; }promtool check metrics: $(head -n 5 "$LT_DIR/promtool.log" | tr '\n' ' ')"
+		bad="${bad:+$bad; }promtool check metrics: $(cl_tail "$LT_DIR/promtool.log")"
 	fi
 	lt_result "$name" "$bad"
 }
@@ -194,17 +194,19 @@ check_scrape() {
 
 check_values() {
 	local name=prometheus-values-match-stats bad=() why q p
+	local dd='chokepoint_drop_reason_total{reason="default-deny"}'
 	for q in "chokepoint_policy_generation policy_generation" \
 		'chokepoint_packets_total{verdict="pass"} packets_total.pass' \
 		'chokepoint_packets_total{verdict="drop"} packets_total.drop' \
-		'chokepoint_drop_reason_total{reason="default-deny"} drop_reason_total.default-deny' \
+		"$dd drop_reason_total.default-deny" \
 		'chokepoint_uplink_active{uplink="fiber"} uplink_active.fiber'; do
 		p=${q##* }
 		why=$(prom_matches "${q% *}" "$p")
 		[ -z "$why" ] || bad+=("$why")
 	done
 	[ "$(cl_stat packets_total.pass)" -gt 0 ] 2>/dev/null ||
-		bad+=("packets_total.pass is $(cl_stat packets_total.pass): the capture did not go through")
+		bad+=("packets_total.pass is $(cl_stat packets_total.pass): nothing went through")
+	[ ${#bad[@]} -eq 0 ] || bad+=("$(cl_diag)")
 	lt_result "$name" "$(printf '%s; ' "${bad[@]}" | sed 's/; $//')"
 }
 
@@ -223,13 +225,14 @@ check_changes() {
 	[ -z "$why" ] || bad+=("after a reload: $why")
 	[ "$(cl_stat policy_generation)" -gt "$gen0" ] 2>/dev/null ||
 		bad+=("policy_generation $gen0 then $(cl_stat policy_generation)")
+	[ ${#bad[@]} -eq 0 ] || bad+=("$(cl_diag)")
 	lt_result "$name" "$(printf '%s; ' "${bad[@]}" | sed 's/; $//')"
 }
 
 setup || lt_die "cannot write the capture and the configs"
 # With the policy from the start: the capture goes through at once.
 lt_cp_start "$LT_DIR/deploy.conf" "$CL_POLICY" ||
-	lt_die "chokepoint did not start: $(tail -q -n 5 "$LT_DIR/cp.err" "$LT_DIR/cp.out" | tr '\n' ' ')"
+	lt_die "chokepoint did not start: $(cl_tail "$LT_DIR/cp.err") $(cl_tail "$LT_DIR/cp.out")"
 cl_serve_start --metrics "127.0.0.1:$METRICS_PORT" ||
 	lt_die "chokectl serve did not start: $(tail -n 5 "$LT_DIR/serve.err" | tr '\n' ' ')"
 cl_wait_line "$LT_DIR/serve.out" 0 5 "dataplane .* synced" ||

@@ -11,23 +11,23 @@
 #define LABEL_MAX    63
 #define DNS_WIRE_MAX 255
 
-#define TLS_REC_HDR	  5
-#define TLS_REC_MAX	  16384
-#define TLS_CT_HANDSHAKE  22
-#define TLS_HS_HDR	  4
+#define TLS_REC_HDR	   5
+#define TLS_REC_MAX	   16384
+#define TLS_CT_HANDSHAKE   22
+#define TLS_HS_HDR	   4
 #define TLS_HS_CLIENTHELLO 1
-#define TLS_RANDOM	  32
-#define TLS_SID_MAX	  32
-#define TLS_EXT_SNI	  0
-#define TLS_SNI_HOSTNAME  0
+#define TLS_RANDOM	   32
+#define TLS_SID_MAX	   32
+#define TLS_EXT_SNI	   0
+#define TLS_SNI_HOSTNAME   0
 
 #define HTTP_METHOD_MAX 20
 #define HTTP_SCHEME_MAX 16
 
-#define DNS_HDR	      12
-#define DNS_QR	      0x80
-#define DNS_QTAIL     4 /* QTYPE and QCLASS */
-#define DNS_PTR_MASK  0xc0
+#define DNS_HDR	     12
+#define DNS_QR	     0x80
+#define DNS_QTAIL    4 /* QTYPE and QCLASS */
+#define DNS_PTR_MASK 0xc0
 
 static inline uint16_t rd16(const uint8_t *b)
 {
@@ -186,9 +186,9 @@ static enum cp_ext tls_check_start(const uint8_t *s, size_t len)
 {
 	if (len >= 1 && s[0] != TLS_CT_HANDSHAKE)
 		return CP_EXT_NOT_THIS;
-	if (len >= 3 && !tls_rec_version_ok(s))
-		return CP_EXT_NOT_THIS;
 	if (len >= 2 && s[1] != 3)
+		return CP_EXT_NOT_THIS;
+	if (len >= 3 && !tls_rec_version_ok(s))
 		return CP_EXT_NOT_THIS;
 	if (len >= TLS_REC_HDR + 1 && s[TLS_REC_HDR] != TLS_HS_CLIENTHELLO)
 		return CP_EXT_NOT_THIS;
@@ -229,8 +229,7 @@ static enum cp_ext tls_hello_fixed(struct tls_cur *c)
 
 /* The server_name extension of elen bytes: FOUND with the first host_name, NONE when the list
  * holds no host_name. */
-static enum cp_ext tls_sni_ext(struct tls_cur *c, size_t elen, char *name, size_t cap,
-			       size_t *nlen)
+static enum cp_ext tls_sni_ext(struct tls_cur *c, size_t elen, char *name, size_t cap, size_t *nlen)
 {
 	size_t list = 0;
 	enum cp_ext r;
@@ -281,7 +280,8 @@ static enum cp_ext tls_extensions(struct tls_cur *c, char *name, size_t cap, siz
 	while (c->msg_left > 0) {
 		size_t type = 0, elen = 0;
 
-		if ((r = tls_u16(c, &type)) != CP_EXT_FOUND || (r = tls_u16(c, &elen)) != CP_EXT_FOUND)
+		if ((r = tls_u16(c, &type)) != CP_EXT_FOUND ||
+		    (r = tls_u16(c, &elen)) != CP_EXT_FOUND)
 			return r;
 		if (elen > c->msg_left)
 			return CP_EXT_MALFORMED;
@@ -350,8 +350,7 @@ static enum cp_ext http_ipv6_literal(const uint8_t *v, size_t n, char *name, siz
 	return CP_EXT_FOUND;
 }
 
-static enum cp_ext http_host_port(const uint8_t *v, size_t n, char *name, size_t cap,
-				  size_t *nlen)
+static enum cp_ext http_host_port(const uint8_t *v, size_t n, char *name, size_t cap, size_t *nlen)
 {
 	size_t host_end = 0;
 	enum cp_ext r;
@@ -425,7 +424,7 @@ static bool http_line(const uint8_t *s, size_t from, size_t end, size_t *lend, s
 }
 
 /* Bounded check of the request line's bytes seen so far: METHOD (an uppercase token of at most
- * HTTP_METHOD_MAX bytes) then whitespace then printable bytes. *line_end set when the LF is in. */
+ * HTTP_METHOD_MAX bytes) then whitespace then printable bytes. FOUND once its LF is in. */
 static enum cp_ext http_check_line(const uint8_t *s, size_t from, size_t end, size_t *meth_end)
 {
 	size_t i = from;
@@ -433,7 +432,8 @@ static enum cp_ext http_check_line(const uint8_t *s, size_t from, size_t end, si
 	while (i < end && s[i] != ' ' && s[i] != '\t') {
 		uint8_t c = s[i];
 
-		if (!((c >= 'A' && c <= 'Z') || (i > from && (is_digit(c) || c == '-' || c == '_'))))
+		if (!((c >= 'A' && c <= 'Z') ||
+		      (i > from && (is_digit(c) || c == '-' || c == '_'))))
 			return CP_EXT_NOT_THIS;
 		if (i - from >= HTTP_METHOD_MAX)
 			return CP_EXT_NOT_THIS;
@@ -468,9 +468,9 @@ static size_t skip_word(const uint8_t *s, size_t i, size_t end)
 }
 
 /* The request line [from, lend) whose method ends at meth_end: the version must be HTTP/1.x (the
- * last word); the target is the first word. No version word: HTTP/0.9, NONE. */
-static enum cp_ext http_request_line(const uint8_t *s, size_t meth_end, size_t lend,
-				     size_t *tgt, size_t *tgt_end)
+ * last word; none is HTTP/0.9, or not HTTP at all); the target is the first word. */
+static enum cp_ext http_request_line(const uint8_t *s, size_t meth_end, size_t lend, size_t *tgt,
+				     size_t *tgt_end)
 {
 	size_t v, vend = lend;
 
@@ -478,10 +478,8 @@ static enum cp_ext http_request_line(const uint8_t *s, size_t meth_end, size_t l
 	*tgt_end = skip_word(s, *tgt, lend);
 	while (vend > *tgt_end && is_ws(s[vend - 1]))
 		vend--;
-	if (*tgt == *tgt_end)
+	if (*tgt == *tgt_end || vend == *tgt_end)
 		return CP_EXT_NOT_THIS;
-	if (vend == *tgt_end)
-		return CP_EXT_NONE;
 	v = vend;
 	while (v > *tgt_end && !is_ws(s[v - 1]))
 		v--;
@@ -595,8 +593,10 @@ CP_HOT enum cp_ext cp_extract_http_host(const uint8_t *s, size_t len, char *name
 	r = http_check_line(s, i, end, &meth_end);
 	if (r == CP_EXT_MORE)
 		return at_cap ? CP_EXT_MALFORMED : CP_EXT_MORE;
-	if (r != CP_EXT_FOUND || !http_line(s, i, end, &lend, &next))
-		return r == CP_EXT_FOUND ? CP_EXT_MORE : r;
+	if (r != CP_EXT_FOUND)
+		return r;
+	if (!http_line(s, i, end, &lend, &next))
+		return CP_EXT_MORE; /* not reached: http_check_line saw the LF */
 	if ((r = http_request_line(s, meth_end, lend, &tgt, &tgt_end)) != CP_EXT_FOUND)
 		return r;
 	connect = meth_end - i == 7 && memcmp(s + i, "CONNECT", 7) == 0;
@@ -627,7 +627,7 @@ static CP_HOT enum cp_ext dns_question(const uint8_t *m, size_t mlen, size_t ava
 	enum cp_ext r;
 
 	for (;;) {
-		size_t l;
+		size_t l, pres;
 
 		if ((r = dns_need(off + 1, mlen, avail)) != CP_EXT_FOUND)
 			return r;
@@ -636,7 +636,8 @@ static CP_HOT enum cp_ext dns_question(const uint8_t *m, size_t mlen, size_t ava
 			break;
 		if (l & DNS_PTR_MASK)
 			return CP_EXT_MALFORMED; /* compression pointer or extended label type */
-		if (out + l + 2 > DNS_WIRE_MAX || out + l + 1 >= cap)
+		pres = out + (out > 0) + l;	 /* the name's length with this label */
+		if (pres + 2 > DNS_WIRE_MAX || pres >= cap)
 			return CP_EXT_MALFORMED;
 		if ((r = dns_need(off + 1 + l, mlen, avail)) != CP_EXT_FOUND)
 			return r;

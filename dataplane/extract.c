@@ -227,11 +227,11 @@ static enum cp_ext tls_hello_fixed(struct tls_cur *c)
 	return tls_take(c, NULL, n);
 }
 
-/* The server_name extension of elen bytes: FOUND with the first host_name, NONE when the list
- * holds no host_name. */
+/* The server_name extension of elen bytes, checked whole: FOUND with its first host_name, NONE
+ * when the list holds no host_name. */
 static enum cp_ext tls_sni_ext(struct tls_cur *c, size_t elen, char *name, size_t cap, size_t *nlen)
 {
-	size_t list = 0;
+	size_t list = 0, found = 0;
 	enum cp_ext r;
 
 	if (elen < 2)
@@ -242,6 +242,7 @@ static enum cp_ext tls_sni_ext(struct tls_cur *c, size_t elen, char *name, size_
 		return CP_EXT_MALFORMED;
 	while (list > 0) {
 		size_t type = 0, n = 0;
+		bool take;
 
 		if (list < 3)
 			return CP_EXT_MALFORMED;
@@ -251,18 +252,17 @@ static enum cp_ext tls_sni_ext(struct tls_cur *c, size_t elen, char *name, size_
 		if (n > list)
 			return CP_EXT_MALFORMED;
 		list -= n;
-		if (type != TLS_SNI_HOSTNAME) {
-			if ((r = tls_take(c, NULL, n)) != CP_EXT_FOUND)
-				return r;
-			continue;
-		}
-		if (n == 0 || n > CP_EXT_NAME_MAX + 1 || n >= cap)
+		take = type == TLS_SNI_HOSTNAME && found == 0;
+		if (take && (n == 0 || n > CP_EXT_NAME_MAX + 1 || n >= cap))
 			return CP_EXT_MALFORMED;
-		if ((r = tls_take(c, (uint8_t *)name, n)) != CP_EXT_FOUND)
+		if ((r = tls_take(c, take ? (uint8_t *)name : NULL, n)) != CP_EXT_FOUND)
 			return r;
-		return finish_name((const uint8_t *)name, n, name, cap, nlen);
+		if (take)
+			found = n;
 	}
-	return CP_EXT_NONE;
+	if (found == 0)
+		return CP_EXT_NONE;
+	return finish_name((const uint8_t *)name, found, name, cap, nlen);
 }
 
 /* The extensions block: walk all (GREASE and unknown ones are skipped by length). */
@@ -402,8 +402,6 @@ static enum cp_ext http_target_host(const uint8_t *t, size_t n, bool connect, ch
 	while (at > i && t[at - 1] != '@')
 		at--;
 	*has = true;
-	if (at == end && at > i)
-		return CP_EXT_MALFORMED; /* "user@" and no host */
 	if (http_host_port(t + at, end - at, name, cap, nlen) != CP_EXT_FOUND)
 		return CP_EXT_MALFORMED;
 	return CP_EXT_FOUND;
@@ -467,10 +465,23 @@ static size_t skip_word(const uint8_t *s, size_t i, size_t end)
 	return i;
 }
 
-/* The request line [from, lend) whose method ends at meth_end: the version must be HTTP/1.x (the
- * last word; none is HTTP/0.9, or not HTTP at all); the target is the first word. */
-static enum cp_ext http_request_line(const uint8_t *s, size_t meth_end, size_t lend, size_t *tgt,
-				     size_t *tgt_end)
+/* The methods of RFC 9110 and PATCH (RFC 5789). */
+static bool http_std_method(const uint8_t *m, size_t n)
+{
+	static const char *const methods[] = {"GET",	 "HEAD",    "POST",  "PUT",  "DELETE",
+					      "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+
+	for (size_t k = 0; k < sizeof(methods) / sizeof(methods[0]); k++)
+		if (strlen(methods[k]) == n && memcmp(methods[k], m, n) == 0)
+			return true;
+	return false;
+}
+
+/* The request line [from, lend) whose method ends at meth_end: the target is the first word, the
+ * version the last, HTTP/1.x. A line without a version (HTTP/0.9 style, which lenient servers take
+ * with headers all the same) is a request only with a standard method. */
+static enum cp_ext http_request_line(const uint8_t *s, size_t from, size_t meth_end, size_t lend,
+				     size_t *tgt, size_t *tgt_end)
 {
 	size_t v, vend = lend;
 
@@ -478,8 +489,10 @@ static enum cp_ext http_request_line(const uint8_t *s, size_t meth_end, size_t l
 	*tgt_end = skip_word(s, *tgt, lend);
 	while (vend > *tgt_end && is_ws(s[vend - 1]))
 		vend--;
-	if (*tgt == *tgt_end || vend == *tgt_end)
+	if (*tgt == *tgt_end)
 		return CP_EXT_NOT_THIS;
+	if (vend == *tgt_end)
+		return http_std_method(s + from, meth_end - from) ? CP_EXT_FOUND : CP_EXT_NOT_THIS;
 	v = vend;
 	while (v > *tgt_end && !is_ws(s[v - 1]))
 		v--;
@@ -597,7 +610,7 @@ CP_HOT enum cp_ext cp_extract_http_host(const uint8_t *s, size_t len, char *name
 		return r;
 	if (!http_line(s, i, end, &lend, &next))
 		return CP_EXT_MORE; /* not reached: http_check_line saw the LF */
-	if ((r = http_request_line(s, meth_end, lend, &tgt, &tgt_end)) != CP_EXT_FOUND)
+	if ((r = http_request_line(s, i, meth_end, lend, &tgt, &tgt_end)) != CP_EXT_FOUND)
 		return r;
 	connect = meth_end - i == 7 && memcmp(s + i, "CONNECT", 7) == 0;
 	r = http_target_host(s + tgt, tgt_end - tgt, connect, name, cap, nlen, &tgt_has);

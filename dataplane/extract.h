@@ -27,12 +27,14 @@ enum cp_ext {
 	CP_EXT_MALFORMED, /* this protocol, but broken (or a name that is no host name) */
 };
 
-/* TLS: s is the client-to-server stream. FOUND as soon as the first host_name of the server_name
- * extension is complete (the rest of the ClientHello is not waited for). MALFORMED when the answer
- * would need more than CP_EXT_TLS_MAX stream bytes. */
+/* TLS: s is the client-to-server stream: a ClientHello in one or more handshake records. FOUND
+ * with the first host_name as soon as the server_name extension is complete (the extensions after
+ * it are not waited for). MALFORMED when the answer would need more than CP_EXT_TLS_MAX bytes. */
 enum cp_ext cp_extract_sni(const uint8_t *s, size_t len, char *name, size_t cap, size_t *nlen);
 
-/* HTTP/1.x: s is the client-to-server stream. Waits for the end of the header block. The host of an
+/* HTTP/1.x: s is the client-to-server stream, whose first bytes must be a request line: an
+ * uppercase method token, a target, HTTP/1.x (a line without a version is taken, as lenient
+ * servers do, with a standard method only). Waits for the end of the header block. The host of an
  * absolute-form target (or of a CONNECT authority-form target) wins over the Host header (RFC 9112
  * §3.2.2); two Host headers with different values are MALFORMED. Past CP_EXT_HTTP_MAX bytes without
  * the end of the header block: FOUND when the host is already known, else NONE (MALFORMED when the

@@ -24,6 +24,7 @@
 
 #define STREAM_MAX (4u << 20)
 #define FLOWS_MAX  65536
+#define SLOTS	   (2 * FLOWS_MAX)
 #define DNS_PORT   53
 #define OOO_MAX	   8
 
@@ -52,6 +53,7 @@ struct dir {
 };
 
 static struct dir *dirs;
+static uint32_t *slots; /* index into dirs + 1; 0 = free */
 static size_t n_dirs;
 static bool verbose;
 
@@ -63,20 +65,44 @@ static void report(uint64_t n, const char *kind, enum cp_ext r, const char *name
 		printf("%" PRIu64 " %s-%s\n", n, kind, cp_ext_str(r));
 }
 
+static bool dir_is(const struct dir *d, const struct cp_pkt *p)
+{
+	return d->l3 == p->l3 && d->sport == p->sport && d->dport == p->dport &&
+	       d->vlan[0] == p->vlan[0] && d->vlan[1] == p->vlan[1] &&
+	       !memcmp(d->src, p->src, 16) && !memcmp(d->dst, p->dst, 16);
+}
+
+static uint32_t dir_hash(const struct cp_pkt *p)
+{
+	uint32_t h = 2166136261u;
+	uint8_t key[40];
+
+	memcpy(key, p->src, 16);
+	memcpy(key + 16, p->dst, 16);
+	memcpy(key + 32, &p->sport, 2);
+	memcpy(key + 34, &p->dport, 2);
+	memcpy(key + 36, p->vlan, 4);
+	for (size_t i = 0; i < sizeof(key); i++)
+		h = (h ^ key[i]) * 16777619u;
+	return h;
+}
+
+/* The direction of p, found in (or added to) an open-addressing index of dirs. */
 static struct dir *dir_of(const struct cp_pkt *p)
 {
-	for (size_t i = 0; i < n_dirs; i++) {
-		struct dir *d = &dirs[i];
+	uint32_t slot = dir_hash(p) % SLOTS;
+	struct dir *d;
 
-		if (d->l3 == p->l3 && d->sport == p->sport && d->dport == p->dport &&
-		    d->vlan[0] == p->vlan[0] && d->vlan[1] == p->vlan[1] &&
-		    !memcmp(d->src, p->src, 16) && !memcmp(d->dst, p->dst, 16))
+	while (slots[slot]) {
+		d = &dirs[slots[slot] - 1];
+		if (dir_is(d, p))
 			return d;
+		slot = (slot + 1) % SLOTS;
 	}
 	if (n_dirs == FLOWS_MAX)
 		return NULL;
-	struct dir *d = &dirs[n_dirs++];
-
+	d = &dirs[n_dirs++];
+	slots[slot] = (uint32_t)n_dirs;
 	memset(d, 0, sizeof(*d));
 	memcpy(d->src, p->src, 16);
 	memcpy(d->dst, p->dst, 16);
@@ -459,7 +485,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	dirs = calloc(FLOWS_MAX, sizeof(*dirs));
-	if (!dirs)
+	slots = calloc(SLOTS, sizeof(*slots));
+	if (!dirs || !slots)
 		return 2;
 	while ((rc = pcap_next_ex(pc, &h, &frame)) == 1) {
 		struct cp_pkt p;
@@ -480,5 +507,6 @@ int main(int argc, char **argv)
 		free(dirs[i].buf);
 	}
 	free(dirs);
+	free(slots);
 	return 0;
 }

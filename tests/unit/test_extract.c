@@ -129,26 +129,28 @@ static void check_prefixes(const char *what, stream_fn fn, const uint8_t *s, siz
 
 struct hello {
 	const char *what;
-	uint16_t rec_ver;		 /* record layer version; 0: 0x0301 */
-	uint16_t version;		 /* legacy_version; 0: 0x0303 */
-	uint8_t sid_len;		 /* session_id bytes */
-	uint16_t suites;		 /* cipher_suites bytes; 0: 4 */
-	uint8_t comp;			 /* compression methods; 0: 1 */
-	uint8_t n_before;		 /* unknown extensions before server_name */
-	uint8_t n_after;		 /* and after it */
-	uint8_t grease;			 /* GREASE extensions around server_name */
-	uint8_t tls13;			 /* supported_versions, key_share */
-	uint8_t no_exts;		 /* no extensions block at all */
-	const char *sni;		 /* NULL: no server_name extension */
-	uint8_t sni_len;		 /* 0: strlen(sni) */
-	uint8_t sni_type;		 /* name_type of the (first) entry */
-	uint8_t other_1st;		 /* an entry of another name_type before the host_name */
-	uint16_t pad;			 /* bytes of a padding extension before server_name */
-	int d_ext, d_list, d_exts, d_hs; /* added to the lengths */
-	size_t recs[4];			 /* record payload sizes, the rest in a last record */
-	uint8_t hs_type;		 /* 0: ClientHello */
-	uint8_t rec_type;		 /* 0: handshake */
-	uint8_t rec2_type;		 /* type of the second and later records; 0: handshake */
+	uint16_t rec_ver;  /* record layer version; 0: 0x0301 */
+	uint16_t version;  /* legacy_version; 0: 0x0303 */
+	uint8_t sid_len;   /* session_id bytes */
+	uint16_t suites;   /* cipher_suites bytes; 0: 4 */
+	uint8_t comp;	   /* compression methods; 0: 1 */
+	uint8_t n_before;  /* unknown extensions before server_name */
+	uint8_t n_after;   /* and after it */
+	uint8_t grease;	   /* GREASE extensions around server_name */
+	uint8_t tls13;	   /* supported_versions, key_share */
+	uint8_t no_exts;   /* no extensions block at all */
+	const char *sni;   /* NULL: no server_name extension */
+	uint8_t sni_len;   /* 0: strlen(sni) */
+	uint8_t sni_type;  /* name_type of the (first) entry */
+	uint8_t other_1st; /* an entry of another name_type before the host_name */
+	uint8_t also;	   /* a second host_name entry after the first */
+	uint16_t pad;	   /* bytes of a padding extension before server_name */
+	int d_ext, d_list, d_exts, d_hs, d_name; /* added to the lengths */
+	uint16_t after_type;			 /* type of the extensions after; 0: 0x1000 + i */
+	size_t recs[4];	   /* record payload sizes, the rest in a last record */
+	uint8_t hs_type;   /* 0: ClientHello */
+	uint8_t rec_type;  /* 0: handshake */
+	uint8_t rec2_type; /* type of the second and later records; 0: handshake */
 	enum cp_ext want;
 	const char *name;
 };
@@ -175,9 +177,14 @@ static void put_sni(struct buf *w, const struct hello *h)
 		put_str(w, "abc");
 	}
 	put8(w, h->sni_type);
-	put16(w, (unsigned)n);
+	put16(w, (unsigned)((int)n + h->d_name));
 	put_bytes(w, h->sni, n);
 	name_end_in_msg = w->n;
+	if (h->also) {
+		put8(w, 0);
+		put16(w, 8);
+		put_str(w, "also.net");
+	}
 	fix16(w, list, h->d_list);
 	fix16(w, ext, h->d_ext);
 }
@@ -205,7 +212,7 @@ static void put_extensions(struct buf *w, const struct hello *h)
 	if (h->grease)
 		put_ext(w, GREASE_B, 1, 0);
 	for (unsigned i = 0; i < h->n_after; i++)
-		put_ext(w, 0x1000 + i, 3, 0xee);
+		put_ext(w, h->after_type ? h->after_type : 0x1000 + i, 3, 0x2d);
 	fix16(w, exts, h->d_exts);
 }
 
@@ -372,6 +379,11 @@ static const struct hello hellos[] = {
      .sni = "second.example",
      .want = CP_EXT_FOUND,
      .name = "second.example"},
+    {.what = "second host_name ignored",
+     .also = 1,
+     .sni = "first.example",
+     .want = CP_EXT_FOUND,
+     .name = "first.example"},
     {.what = "only another name type", .sni = "opaque", .sni_type = 9, .want = CP_EXT_NONE},
     {.what = "name 0 bytes", .sni = "", .want = CP_EXT_MALFORMED},
     {.what = "name with NUL", .sni = "exa\0mple.com", .sni_len = 12, .want = CP_EXT_MALFORMED},
@@ -392,6 +404,13 @@ static const struct hello hellos[] = {
     {.what = "extensions length -1", .sni = "a.example", .d_exts = -1, .want = CP_EXT_MALFORMED},
     {.what = "handshake length -1", .sni = "a.example", .d_hs = -1, .want = CP_EXT_MALFORMED},
     {.what = "handshake length short", .sni = "a.example", .d_hs = -40, .want = CP_EXT_MALFORMED},
+    {.what = "name length past the list",
+     .sni = "abc.example",
+     .d_name = 2,
+     .n_after = 1,
+     .after_type = 0x2d2d,
+     .want = CP_EXT_MALFORMED},
+    {.what = "name length short", .sni = "abc.example", .d_name = -1, .want = CP_EXT_MALFORMED},
     {.what = "session id 33", .sid_len = 33, .sni = "a.example", .want = CP_EXT_MALFORMED},
     {.what = "odd cipher suites", .suites = 3, .sni = "a.example", .want = CP_EXT_MALFORMED},
     {.what = "legacy version 2.0", .version = 0x0200, .sni = "a.example", .want = CP_EXT_MALFORMED},
@@ -458,7 +477,7 @@ static void test_tls_name_lengths(void **state)
 {
 	static struct buf s;
 	struct hello h = {.sni = NULL};
-	char name[NAME_CAP], want[300];
+	char name[NAME_CAP], want[320];
 	size_t nlen;
 
 	(void)state;
@@ -604,7 +623,9 @@ static const struct {
     {"missing Host", "GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", CP_EXT_NONE, NULL},
     {"empty Host", "GET / HTTP/1.1\r\nHost:\r\n\r\n", CP_EXT_NONE, NULL},
     {"Hostname is not Host", "GET / HTTP/1.1\r\nHostname: x.example\r\n\r\n", CP_EXT_NONE, NULL},
-    {"HTTP/0.9", "GET /\r\n", CP_EXT_NOT_THIS, NULL},
+    {"no version", "GET /x?y\r\nHost: nover.example\r\n\r\n", CP_EXT_FOUND, "nover.example"},
+    {"HTTP/0.9 alone", "GET /\r\n", CP_EXT_MORE, NULL},
+    {"no version, odd method", "FETCH /x\r\nHost: a.example\r\n\r\n", CP_EXT_NOT_THIS, NULL},
     {"duplicate Host", "GET / HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n",
      CP_EXT_MALFORMED, NULL},
     {"empty then Host", "GET / HTTP/1.1\r\nHost:\r\nHost: b.example\r\n\r\n", CP_EXT_MALFORMED,
@@ -618,6 +639,13 @@ static const struct {
      NULL},
     {"Host empty label", "GET / HTTP/1.1\r\nHost: a..example\r\n\r\n", CP_EXT_MALFORMED, NULL},
     {"Host port only", "GET / HTTP/1.1\r\nHost: :80\r\n\r\n", CP_EXT_MALFORMED, NULL},
+    {"Host empty IPv6", "GET / HTTP/1.1\r\nHost: []\r\n\r\n", CP_EXT_MALFORMED, NULL},
+    {"Host IPv6 one colon", "GET / HTTP/1.1\r\nHost: [:]:80\r\n\r\n", CP_EXT_MALFORMED, NULL},
+    {"Host unclosed IPv6", "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", CP_EXT_MALFORMED, NULL},
+    {"absolute-form userinfo only", "GET http://u@/ HTTP/1.1\r\n\r\n", CP_EXT_MALFORMED, NULL},
+    {"bare CR in request line", "GET /a\rb HTTP/1.1\r\nHost: a.example\r\n\r\n", CP_EXT_NOT_THIS,
+     NULL},
+    {"version HTTP/1.10", "GET / HTTP/1.10\r\nHost: a.example\r\n\r\n", CP_EXT_NOT_THIS, NULL},
     {"Host bad IPv6", "GET / HTTP/1.1\r\nHost: [fe80::1%eth0]\r\n\r\n", CP_EXT_MALFORMED, NULL},
     {"TLS", "\x16\x03\x01\x02\x00\x01", CP_EXT_NOT_THIS, NULL},
     {"SSH", "SSH-2.0-OpenSSH_9.2\r\n", CP_EXT_NOT_THIS, NULL},
@@ -829,7 +857,7 @@ static void test_dns_table(void **state)
 static void test_dns_lengths(void **state)
 {
 	static struct buf m;
-	char q[300], want[300];
+	char q[320], want[320];
 
 	(void)state;
 	/* labels of 63 and 64 bytes (a 64 on the wire has the top bits 01: refused) */

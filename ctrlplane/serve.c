@@ -432,10 +432,14 @@ static void serve_cli(struct serve *s)
 			continue;
 		}
 		if (cp_msg_recv(fd, &in, 2000, err, sizeof(err)) == 0) {
-			if (cp_msg_parse(in.data, in.len, &m, err, sizeof(err)) != 0)
-				cp_reply_error(&out, 0, "%s", err);
-			else
+			if (cp_msg_parse(in.data, in.len, &m, err, sizeof(err)) != 0) {
+				struct cp_msg_hdr h;
+				char ignored[8];
+				cp_msg_hdr_parse(in.data, &h, ignored, sizeof(ignored)); /* seq */
+				cp_reply_error(&out, h.seq, "%s", err);
+			} else {
 				handle_cli(s, &m, &in, &out);
+			}
 			cp_msg_send_all(fd, &out, 2000);
 		}
 		cp_msg_buf_free(&in);

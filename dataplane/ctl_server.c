@@ -329,10 +329,15 @@ static int serve_conn(struct cp_ctl_server *s, struct cp_ctl_conn *c, struct cp_
 		}
 		struct cp_msg m;
 		struct cp_msg_buf out = CP_MSG_BUF_INIT;
-		if (cp_msg_parse(c->in.data, c->in.len, &m, err, sizeof(err)) != 0)
-			reply_error(&out, 0, err);
-		else
+		if (cp_msg_parse(c->in.data, c->in.len, &m, err, sizeof(err)) != 0) {
+			struct cp_msg_hdr h;
+			char ignored[8];
+			cp_msg_hdr_parse(c->in.data, &h, ignored,
+					 sizeof(ignored)); /* seq, to echo */
+			reply_error(&out, h.seq, err);
+		} else {
 			cp_ctl_server_handle(ctl, &m, now, &out);
+		}
 		s->requests++;
 		int rc = cp_msg_send_all(c->fd, &out, REPLY_TIMEOUT_MS);
 		cp_msg_buf_free(&out);

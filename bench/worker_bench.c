@@ -109,11 +109,8 @@ int main(int argc, char **argv)
 	}
 	dp.n_ports = 2;
 	struct cp_worker *wk = &dp.workers[0];
-	wk->dp = &dp;
-	if (cp_flow_table_init(&wk->ft, "bench_flows", 1u << 19, SOCKET_ID_ANY) != 0) {
-		fprintf(stderr, "cp-bench: cannot create the flow table\n");
+	if (cp_worker_init(wk, &dp, 0, 1u << 19) != 0)
 		return 1;
-	}
 	struct cp_diag d;
 	cp_diag_init(&d);
 	struct cp_policy_src *src = cp_policy_load(policy, &d);

@@ -500,3 +500,28 @@ void cp_hs_free(struct cp_hs_dbs *dbs)
 	}
 	memset(dbs, 0, sizeof(*dbs));
 }
+
+int cp_hs_ids(const struct cp_policy_src *p, struct cp_hs_dbs *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int f = 0; f < CP_FIELD_MAX; f++) {
+		long long total = count_entries(p, (enum cp_field)f);
+		unsigned n = 0;
+		if (total < 0)
+			goto oom;
+		if (total == 0)
+			continue;
+		out->id_category[f] = calloc((size_t)total, sizeof(unsigned));
+		if (out->id_category[f] == NULL)
+			goto oom;
+		for (unsigned c = 0; c < p->n_categories; c++)
+			for (unsigned k = 0;
+			     p->categories[c].pat[f] != NULL && k < p->categories[c].n_pat[f]; k++)
+				out->id_category[f][n++] = c;
+		out->n_ids[f] = n;
+	}
+	return 0;
+oom:
+	cp_hs_free(out);
+	return -1;
+}

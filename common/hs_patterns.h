@@ -40,4 +40,9 @@ int cp_hs_payload_expr(const char *entry, char *expr, size_t exprlen, unsigned *
 int cp_hs_compile(const struct cp_policy_src *p, struct cp_hs_dbs *out, struct cp_diag *diag);
 void cp_hs_free(struct cp_hs_dbs *dbs);
 
+/* The match id -> category maps of p's databases as cp_hs_compile numbers them (every entry of a
+ * field, categories in order), without compiling: the dataplane pairs them with databases it
+ * deserialized. out->db[] are left NULL. Returns 0, or -1 when out of memory (out left empty). */
+int cp_hs_ids(const struct cp_policy_src *p, struct cp_hs_dbs *out);
+
 #endif

@@ -11,6 +11,8 @@
 #include "diag.h"
 
 #define CP_NAME_MAX 64 /* names of rules, sets, categories, including the NUL */
+/* Categories a policy may define: a flow's matched categories are one 64-bit mask. */
+#define CP_MAX_CATEGORIES 64
 
 enum cp_action { CP_ACT_PASS = 0, CP_ACT_DROP = 1, CP_ACT_REJECT = 2 };
 

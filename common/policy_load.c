@@ -633,6 +633,10 @@ static void load_categories(struct loader *ld, const config_setting_t *s)
 	}
 	if (n == 0)
 		return;
+	if (n > CP_MAX_CATEGORIES) {
+		err(ld, s, "too many categories (%d; at most %d)", n, CP_MAX_CATEGORIES);
+		return;
+	}
 	p->categories = calloc((size_t)n, sizeof(*p->categories));
 	ld->cat_names = calloc((size_t)n, sizeof(*ld->cat_names));
 	if (p->categories == NULL || ld->cat_names == NULL) {

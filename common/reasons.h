@@ -15,6 +15,9 @@
 	X(NON_IP, "non-ip", "non-ip")                                                              \
 	X(TX_FULL, "tx-full", "tx-full")                                                           \
 	X(NO_UPLINK, "no-uplink", "no-uplink")                                                     \
+	X(FRAGMENT_TIMEOUT, "fragment-timeout", "fragment-timeout")                                \
+	X(OUT_OF_ORDER, "out-of-order", "out-of-order")                                            \
+	X(INSPECT_BUSY, "inspect-busy", "inspect-busy")                                            \
 	X(MAL_ETH, "malformed-eth", "malformed")                                                   \
 	X(MAL_VLAN, "malformed-vlan", "malformed")                                                 \
 	X(MAL_ARP, "malformed-arp", "malformed")                                                   \

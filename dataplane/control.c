@@ -8,43 +8,67 @@
 #include <rte_cycles.h>
 #include <rte_rcu_qsbr.h>
 
-static void fold_rule_totals(struct cp_ctl *c, const struct cp_rt_policy *p)
+/* The entry named name in t, added when missing; NULL when out of memory. */
+static struct cp_total *totals_at(struct cp_totals *t, const char *name)
 {
-	for (unsigned r = 0; r < p->n_rules; r++) {
-		uint64_t pk = 0, by = 0;
-		for (unsigned w = 0; w < p->n_workers; w++) {
-			const uint64_t *ctr = cp_rt_rule_ctr(p, w);
-			pk += ctr[r * 2];
-			by += ctr[r * 2 + 1];
-		}
-		const char *name = p->src->rules[r].name;
-		struct cp_rule_total *t = NULL;
-		for (unsigned i = 0; i < c->n_totals && t == NULL; i++)
-			if (strcmp(c->totals[i].name, name) == 0)
-				t = &c->totals[i];
-		if (t == NULL) {
-			if (c->n_totals == c->cap_totals) {
-				unsigned cap = c->cap_totals ? c->cap_totals * 2 : 64;
-				struct cp_rule_total *n = realloc(c->totals, cap * sizeof(*n));
-				if (n == NULL)
-					continue; /* counters of this rule are lost, nothing else */
-				c->totals = n;
-				c->cap_totals = cap;
-			}
-			t = &c->totals[c->n_totals++];
-			memset(t, 0, sizeof(*t));
-			snprintf(t->name, sizeof(t->name), "%s", name);
-		}
-		t->pkts += pk;
-		t->bytes += by;
+	for (unsigned i = 0; i < t->n; i++)
+		if (strcmp(t->e[i].name, name) == 0)
+			return &t->e[i];
+	if (t->n == t->cap) {
+		unsigned cap = t->cap ? t->cap * 2 : 64;
+		struct cp_total *n = realloc(t->e, cap * sizeof(*n));
+		if (n == NULL)
+			return NULL; /* these counters are lost, nothing else */
+		t->e = n;
+		t->cap = cap;
 	}
+	struct cp_total *e = &t->e[t->n++];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	return e;
+}
+
+/* Rule r's (or category r's) two counters in policy p, summed over the workers. */
+static void policy_sum(const struct cp_rt_policy *p, bool cat, unsigned r, uint64_t v[2])
+{
+	v[0] = v[1] = 0;
+	for (unsigned w = 0; w < p->n_workers; w++) {
+		const uint64_t *ctr = cat ? p->pl->wk[w].cat_ctr : cp_rt_rule_ctr(p, w);
+		v[0] += ctr[r * 2];
+		v[1] += ctr[r * 2 + 1];
+	}
+}
+
+static const char *policy_name(const struct cp_rt_policy *p, bool cat, unsigned r)
+{
+	return cat ? p->src->categories[r].name : p->src->rules[r].name;
+}
+
+static unsigned policy_count(const struct cp_rt_policy *p, bool cat)
+{
+	return cat ? (p->pl != NULL ? p->pl->n_cats : 0) : p->n_rules;
+}
+
+/* A retiring policy's counters go to the totals, by name. */
+static void fold_totals(struct cp_ctl *c, const struct cp_rt_policy *p)
+{
+	for (int cat = 0; cat < 2; cat++)
+		for (unsigned r = 0; r < policy_count(p, cat); r++) {
+			uint64_t v[2];
+			struct cp_total *t = totals_at(&c->totals[cat], policy_name(p, cat, r));
+			policy_sum(p, cat, r, v);
+			if (t != NULL) {
+				t->v[0] += v[0];
+				t->v[1] += v[1];
+			}
+		}
 }
 
 static void policy_unref(struct cp_ctl *c, struct cp_rt_policy *p)
 {
 	if (p == NULL || --p->refs > 0)
 		return;
-	fold_rule_totals(c, p);
+	fold_totals(c, p);
 	cp_rt_policy_free(p);
 }
 
@@ -106,16 +130,35 @@ void cp_ctl_fini(struct cp_ctl *c)
 	c->dp->view = NULL;
 	c->view = NULL;
 	cp_grants_free(&c->grants);
-	free(c->totals);
-	c->totals = NULL;
+	for (int cat = 0; cat < 2; cat++) {
+		free(c->totals[cat].e);
+		memset(&c->totals[cat], 0, sizeof(c->totals[cat]));
+	}
 }
 
-int cp_ctl_set_policy(struct cp_ctl *c, struct cp_policy_src *src, char *err, size_t errlen)
+int cp_ctl_set_policy_dbs(struct cp_ctl *c, struct cp_policy_src *src, struct cp_hs_dbs *dbs,
+			  char *err, size_t errlen)
 {
 	struct cp_rt_policy *p =
 	    cp_rt_policy_build(src, c->next_gen, c->dp->n_workers, err, errlen);
-	if (p == NULL)
+	if (p == NULL) {
+		cp_hs_free(dbs);
 		return -1;
+	}
+	if (src->n_categories > 0) {
+		const struct cp_rt_policy *prev = c->pol;
+		uint32_t streams = 2 * (c->dp->insp_ctx > 0 ? c->dp->insp_ctx : 64);
+		p->pl = cp_payload_rt_build(src, dbs, prev != NULL ? prev->src : NULL,
+					    prev != NULL ? prev->gen : 0, c->dp->n_workers, streams,
+					    err, errlen);
+		if (p->pl == NULL) {
+			p->src = NULL;
+			cp_rt_policy_free(p);
+			return -1;
+		}
+	} else {
+		cp_hs_free(dbs);
+	}
 	if (publish(c, p, err, errlen) != 0) {
 		p->src = NULL; /* the caller keeps src */
 		cp_rt_policy_free(p);
@@ -123,6 +166,23 @@ int cp_ctl_set_policy(struct cp_ctl *c, struct cp_policy_src *src, char *err, si
 	}
 	c->next_gen++;
 	return 0;
+}
+
+int cp_ctl_set_policy(struct cp_ctl *c, struct cp_policy_src *src, char *err, size_t errlen)
+{
+	struct cp_hs_dbs dbs = {0};
+	if (src->n_categories > 0) {
+		struct cp_diag d;
+		cp_diag_init(&d);
+		int rc = cp_hs_compile(src, &dbs, &d);
+		if (rc != 0)
+			snprintf(err, errlen, "%s",
+				 d.n > 0 ? d.lines[0] : "category patterns do not compile");
+		cp_diag_free(&d);
+		if (rc != 0)
+			return -1;
+	}
+	return cp_ctl_set_policy_dbs(c, src, &dbs, err, errlen);
 }
 
 int cp_ctl_grant(struct cp_ctl *c, const struct cp_prefix *pfx, uint64_t now, uint64_t for_ns,
@@ -181,7 +241,8 @@ int cp_ctl_force_uplink(struct cp_ctl *c, const char *name, char *err, size_t er
 		return 0;
 	}
 	for (unsigned p = 0; p < c->dp->n_ports; p++)
-		if (c->dp->ports[p].role == CP_ROLE_UPLINK && strcmp(c->dp->ports[p].name, name) == 0) {
+		if (c->dp->ports[p].role == CP_ROLE_UPLINK &&
+		    strcmp(c->dp->ports[p].name, name) == 0) {
 			c->forced_uplink = (int)p;
 			return 0;
 		}
@@ -189,32 +250,49 @@ int cp_ctl_force_uplink(struct cp_ctl *c, const char *name, char *err, size_t er
 	return -1;
 }
 
+/* Totals of retired policies (first-seen order) plus the current policy's share, then the current
+ * policy's names not seen before. */
+static void named_counters(struct cp_ctl *c, bool cat,
+			   void (*fn)(const char *name, uint64_t a, uint64_t b, void *arg),
+			   void *arg)
+{
+	const struct cp_rt_policy *p = c->pol;
+	const struct cp_totals *t = &c->totals[cat];
+	unsigned n = p != NULL ? policy_count(p, cat) : 0;
+	for (unsigned i = 0; i < t->n; i++) {
+		uint64_t a = t->e[i].v[0], b = t->e[i].v[1], v[2];
+		for (unsigned r = 0; r < n; r++)
+			if (strcmp(policy_name(p, cat, r), t->e[i].name) == 0) {
+				policy_sum(p, cat, r, v);
+				a += v[0];
+				b += v[1];
+				break;
+			}
+		fn(t->e[i].name, a, b, arg);
+	}
+	for (unsigned r = 0; r < n; r++) {
+		bool seen = false;
+		uint64_t v[2];
+		for (unsigned i = 0; i < t->n && !seen; i++)
+			seen = strcmp(t->e[i].name, policy_name(p, cat, r)) == 0;
+		if (seen)
+			continue;
+		policy_sum(p, cat, r, v);
+		fn(policy_name(p, cat, r), v[0], v[1], arg);
+	}
+}
+
 void cp_ctl_rule_counters(struct cp_ctl *c,
 			  void (*fn)(const char *name, uint64_t pkts, uint64_t bytes, void *arg),
 			  void *arg)
 {
-	const struct cp_rt_policy *p = c->pol;
-	/* Retired totals first, in first-seen order, plus the current policy's share. */
-	for (unsigned i = 0; i < c->n_totals; i++) {
-		uint64_t pk = c->totals[i].pkts, by = c->totals[i].bytes;
-		int r = p != NULL ? cp_rule_find(p->src, c->totals[i].name) : -1;
-		for (unsigned w = 0; r >= 0 && w < p->n_workers; w++) {
-			pk += cp_rt_rule_ctr(p, w)[r * 2];
-			by += cp_rt_rule_ctr(p, w)[r * 2 + 1];
-		}
-		fn(c->totals[i].name, pk, by, arg);
-	}
-	for (unsigned r = 0; p != NULL && r < p->n_rules; r++) {
-		bool seen = false;
-		for (unsigned i = 0; i < c->n_totals && !seen; i++)
-			seen = strcmp(c->totals[i].name, p->src->rules[r].name) == 0;
-		if (seen)
-			continue;
-		uint64_t pk = 0, by = 0;
-		for (unsigned w = 0; w < p->n_workers; w++) {
-			pk += cp_rt_rule_ctr(p, w)[r * 2];
-			by += cp_rt_rule_ctr(p, w)[r * 2 + 1];
-		}
-		fn(p->src->rules[r].name, pk, by, arg);
-	}
+	named_counters(c, false, fn, arg);
+}
+
+void cp_ctl_category_counters(struct cp_ctl *c,
+			      void (*fn)(const char *name, uint64_t matches, uint64_t flows,
+					 void *arg),
+			      void *arg)
+{
+	named_counters(c, true, fn, arg);
 }

@@ -11,11 +11,18 @@
 
 #include "dp.h"
 #include "grants.h"
+#include "hs_patterns.h"
 
-/* Rule counters of retired policies, by name, in first-seen order. */
-struct cp_rule_total {
+/* Counters of retired policies by name, in first-seen order: rules (packets, bytes) and
+ * categories (matches, flows). */
+struct cp_total {
 	char name[CP_NAME_MAX];
-	uint64_t pkts, bytes;
+	uint64_t v[2];
+};
+
+struct cp_totals {
+	struct cp_total *e;
+	unsigned n, cap;
 };
 
 struct cp_ctl {
@@ -24,20 +31,23 @@ struct cp_ctl {
 	struct cp_rt_policy *pol; /* current */
 	uint32_t next_gen;
 	bool shutoff;
-	int forced_uplink;    /* port index, or -1 for auto */
-	uint8_t uplink;	      /* active uplink port index or CP_NO_PORT */
-	struct cp_view *view; /* the one published */
-	struct cp_rule_total *totals;
-	unsigned n_totals, cap_totals;
-	uint64_t last_swap_cycles; /* last publish until every worker ran the new view (TSC) */
-	uint64_t uplink_changes;   /* times the active uplink changed */
+	int forced_uplink;	    /* port index, or -1 for auto */
+	uint8_t uplink;		    /* active uplink port index or CP_NO_PORT */
+	struct cp_view *view;	    /* the one published */
+	struct cp_totals totals[2]; /* [0] rules, [1] categories */
+	uint64_t last_swap_cycles;  /* last publish until every worker ran the new view (TSC) */
+	uint64_t uplink_changes;    /* times the active uplink changed */
 };
 
 int cp_ctl_init(struct cp_ctl *c, struct cp_dp *dp, char *err, size_t errlen);
 void cp_ctl_fini(struct cp_ctl *c);
 
-/* Install a loaded policy (ownership taken on success). */
+/* Install a loaded policy (ownership taken on success); its category patterns are compiled. */
 int cp_ctl_set_policy(struct cp_ctl *c, struct cp_policy_src *src, char *err, size_t errlen);
+/* The same with the Hyperscan databases already built (dbs taken over, also on failure; its
+ * id maps must be those of src, see cp_hs_ids). */
+int cp_ctl_set_policy_dbs(struct cp_ctl *c, struct cp_policy_src *src, struct cp_hs_dbs *dbs,
+			  char *err, size_t errlen);
 int cp_ctl_grant(struct cp_ctl *c, const struct cp_prefix *pfx, uint64_t now, uint64_t for_ns,
 		 uint64_t renew_ns, char *err, size_t errlen);
 int cp_ctl_renew(struct cp_ctl *c, const struct cp_prefix *pfx, uint64_t now, char *err,
@@ -56,5 +66,10 @@ int cp_ctl_force_uplink(struct cp_ctl *c, const char *name, char *err, size_t er
 void cp_ctl_rule_counters(struct cp_ctl *c,
 			  void (*fn)(const char *name, uint64_t pkts, uint64_t bytes, void *arg),
 			  void *arg);
+/* Category counters the same way: fn(name, matches, flows, arg). */
+void cp_ctl_category_counters(struct cp_ctl *c,
+			      void (*fn)(const char *name, uint64_t matches, uint64_t flows,
+					 void *arg),
+			      void *arg);
 
 #endif

@@ -20,7 +20,11 @@ enum cp_verdict { CP_V_PASS = 0, CP_V_DROP = 1, CP_V_REJECT = 2, CP_V_MAX };
 	X(flows_reevaluated, "flows_reevaluated_total",                                            \
 	  "Flow decisions taken again after a policy or grant change")                             \
 	X(injected, "injected_total", "RST and ICMP frames generated for rejects")                 \
-	X(inject_failed, "inject_failed_total", "Rejects whose frames could not be generated")
+	X(inject_failed, "inject_failed_total", "Rejects whose frames could not be generated")     \
+	X(payload_retransmits, "payload_retransmits_total",                                        \
+	  "TCP segments under inspection that repeated bytes already inspected")                   \
+	X(payload_overlaps, "payload_overlaps_total",                                              \
+	  "TCP segments under inspection that partly repeated bytes already inspected")
 
 struct cp_wcounters {
 	uint64_t verdict_pkts[CP_V_MAX], verdict_bytes[CP_V_MAX];
@@ -30,6 +34,7 @@ struct cp_wcounters {
 #define CP_COUNTER_FIELD(f, name, help) uint64_t f;
 	CP_SCALAR_COUNTERS(CP_COUNTER_FIELD)
 #undef CP_COUNTER_FIELD
+	uint64_t extract[3][3];		    /* [sni, host, dns][parsed, malformed, truncated] */
 	uint64_t busy_cycles, total_cycles; /* loop iterations with and without packets */
 	uint64_t work_cycles;		    /* inside cp_worker_burst: the per-packet work */
 } __attribute__((aligned(64)));

@@ -62,7 +62,24 @@ void cp_counters_json(FILE *f, struct cp_dp *dp, struct cp_ctl *ctl, uint64_t no
 		cp_ctl_rule_counters(ctl, emit_rule, &e);
 		fputs("},\n", f);
 	}
-	fputs("  \"category_matches_total\": {},\n", f);
+	for (int field = 0; field < 2; field++) {
+		struct rule_emit e = {f, field, true};
+		fprintf(f, "  \"%s\": {",
+			field == 0 ? "category_matches_total" : "category_flows_total");
+		cp_ctl_category_counters(ctl, emit_rule, &e);
+		fputs("},\n", f);
+	}
+	fputs("  \"extract_total\": {", f);
+	static const char *const ext[3] = {"sni", "host", "dns"};
+	static const char *const outc[3] = {"parsed", "malformed", "truncated"};
+	for (int x = 0; x < 3; x++) {
+		fprintf(f, "%s\"%s\": {", x ? ", " : "", ext[x]);
+		for (int o = 0; o < 3; o++)
+			fprintf(f, "%s\"%s\": %lu", o ? ", " : "", outc[o],
+				(unsigned long)s.extract[x][o]);
+		fputs("}", f);
+	}
+	fputs("},\n", f);
 	fputs("  \"drop_reason_total\": {", f);
 	bool first = true;
 	for (unsigned r = 1; r < CP_R_MAX; r++) {

@@ -86,22 +86,48 @@ static void reply_ok(struct cp_msg_buf *out, const struct cp_msg *m, const char 
 		reply_error(out, m->seq, err);
 }
 
-/* Every Hyperscan database must deserialize: the policy is refused otherwise. They are matched
- * by the payload stage; here they are only checked. */
-static int check_hs_dbs(const struct cp_req_install_policy *r, char *err, size_t errlen)
+/* The Hyperscan databases of policy p from the request: every field with entries has one, of the
+ * right mode (block for names, streaming for payload), that deserializes; no other field has one.
+ * The match ids are numbered as cp_hs_compile numbers them. */
+static int load_hs_dbs(const struct cp_req_install_policy *r, const struct cp_policy_src *p,
+		       struct cp_hs_dbs *dbs, char *err, size_t errlen)
 {
-	for (unsigned f = 0; f < CP_MSG_HS_FIELDS; f++) {
-		hs_database_t *db = NULL;
+	static const char *const names[CP_FIELD_MAX] = {"sni", "host", "dns", "payload"};
+	if (cp_hs_ids(p, dbs) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (unsigned f = 0; f < CP_FIELD_MAX; f++) {
+		const char *want = f == CP_FIELD_PAYLOAD ? "Mode: STREAM" : "Mode: BLOCK";
+		char *info = NULL;
+		bool ok;
+		if ((r->hs_db[f].data != NULL) != (dbs->n_ids[f] > 0)) {
+			snprintf(err, errlen,
+				 "policy refused: %s patterns and database do not agree", names[f]);
+			goto fail;
+		}
 		if (r->hs_db[f].data == NULL)
 			continue;
-		if (hs_deserialize_database((const char *)r->hs_db[f].data, r->hs_db[f].len, &db) !=
-		    HS_SUCCESS) {
-			snprintf(err, errlen, "Hyperscan database %u does not deserialize", f);
-			return -1;
+		if (hs_deserialize_database((const char *)r->hs_db[f].data, r->hs_db[f].len,
+					    &dbs->db[f]) != HS_SUCCESS) {
+			dbs->db[f] = NULL;
+			snprintf(err, errlen,
+				 "policy refused: the %s database does not deserialize", names[f]);
+			goto fail;
 		}
-		hs_free_database(db);
+		ok = hs_database_info(dbs->db[f], &info) == HS_SUCCESS && info != NULL &&
+		     strstr(info, want) != NULL;
+		free(info);
+		if (!ok) {
+			snprintf(err, errlen,
+				 "policy refused: the %s database is of the wrong mode", names[f]);
+			goto fail;
+		}
 	}
 	return 0;
+fail:
+	cp_hs_free(dbs);
+	return -1;
 }
 
 static int do_install(struct cp_ctl *ctl, const struct cp_req_install_policy *r, char *err,
@@ -109,8 +135,7 @@ static int do_install(struct cp_ctl *ctl, const struct cp_req_install_policy *r,
 {
 	struct cp_diag d;
 	const char *name = r->path[0] != '\0' ? r->path : "pushed-policy";
-	if (check_hs_dbs(r, err, errlen) != 0)
-		return -1;
+	struct cp_hs_dbs dbs;
 	cp_diag_init(&d);
 	struct cp_policy_src *p = cp_policy_load_text(name, (const char *)r->text, r->text_len, &d);
 	if (p == NULL) {
@@ -121,7 +146,8 @@ static int do_install(struct cp_ctl *ctl, const struct cp_req_install_policy *r,
 		return -1;
 	}
 	cp_diag_free(&d);
-	if (cp_ctl_set_policy(ctl, p, err, errlen) != 0) {
+	if (load_hs_dbs(r, p, &dbs, err, errlen) != 0 ||
+	    cp_ctl_set_policy_dbs(ctl, p, &dbs, err, errlen) != 0) {
 		cp_policy_free(p);
 		return -1;
 	}

@@ -10,6 +10,7 @@
 
 #include "counters.h"
 #include "flow.h"
+#include "inspect.h"
 #include "view.h"
 
 #define CP_BURST       32
@@ -35,7 +36,7 @@ struct cp_meta {
 	uint8_t inject;	   /* 1: a frame the appliance made for packet n */
 	uint8_t in_port;   /* port index the packet entered on */
 	uint8_t forwarded; /* 1: the frame left the appliance (monitor mode forwards drops) */
-	uint8_t pad;
+	uint8_t category;  /* the deciding rule's matched category, CP_NO_CAT */
 };
 
 struct rte_mbuf;
@@ -46,6 +47,7 @@ struct cp_dp;
 
 struct cp_worker {
 	struct cp_flow_table ft;
+	struct cp_insp_pool insp;
 	struct cp_wcounters c;
 	struct cp_dp *dp;
 	struct rte_ring *record; /* replay: every packet and injected frame goes here, in order */
@@ -66,8 +68,9 @@ struct cp_dp {
 	struct rte_rcu_qsbr *qsv;
 	struct rte_mempool *pool;
 	volatile bool quit;
-	bool replay;  /* virtual time from the rx timestamp; results to worker->record */
-	int meta_off; /* replay: struct cp_meta dynfield offset */
+	bool replay;	   /* virtual time from the rx timestamp; results to worker->record */
+	uint32_t insp_ctx; /* flows under inspection at once, per worker (cp_worker_init) */
+	int meta_off;	   /* replay: struct cp_meta dynfield offset */
 	uint64_t tsc_hz;
 	uint64_t ns_mult; /* (1e9 << 32) / tsc_hz, set by cp_dp_clock_init */
 };
@@ -90,6 +93,11 @@ static inline void cp_dp_clock_init(struct cp_dp *dp, uint64_t tsc_hz)
 	dp->tsc_hz = tsc_hz;
 	dp->ns_mult = (uint64_t)(((__uint128_t)1000000000u << 32) / tsc_hz);
 }
+
+/* Set up worker id of dp with a flow table for flows flows and its inspection pool (it sets
+ * dp->insp_ctx); name prefixes its tables' names. Returns 0, or -1 with a message on stderr. */
+int cp_worker_init(struct cp_worker *wk, struct cp_dp *dp, unsigned id, uint32_t flows);
+void cp_worker_fini(struct cp_worker *wk);
 
 /* The worker lcore loop (l3fwd style): rx burst per port -> parse -> flow -> classify -> act. */
 int cp_worker_main(void *arg);

@@ -62,6 +62,8 @@ unsigned cp_flow_sweep(struct cp_flow_table *t, uint64_t now, uint64_t timeout_n
 			continue;
 		if (now - t->flows[p].last_ns > timeout_ns && now > t->flows[p].last_ns) {
 			if (rte_hash_del_key(t->h, key) >= 0) {
+				if (t->on_remove != NULL)
+					t->on_remove(&t->flows[p], t->on_remove_arg);
 				t->active--;
 				removed++;
 			}

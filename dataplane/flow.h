@@ -29,8 +29,18 @@ struct cp_flow {
 	uint8_t reason;	     /* enum cp_reason */
 	uint8_t init_a;	     /* the initiator is the key's side a */
 	uint8_t rejected;    /* the reject was sent: later packets drop */
-	uint8_t pad[2];
+	uint8_t category;    /* the deciding rule's matched category, CP_NO_CAT */
+	uint8_t insp_state;  /* enum cp_insp_state */
+	uint64_t cats;	     /* categories matched (indexes of policy generation gen) */
+	uint64_t pending;    /* categories that would change the decision */
+	uint32_t insp;	     /* inspection context, CP_NO_INSP */
+	uint32_t isn[2];     /* SYN sequence numbers, [0] the initiator's, when isn_known */
+	uint8_t isn_known;   /* bit per direction */
+	uint8_t pad[3];
 };
+
+/* Inspection: idle (no category could change the decision), under way, or over for good. */
+enum cp_insp_state { CP_FI_IDLE = 0, CP_FI_ACTIVE = 1, CP_FI_OVER = 2 };
 
 #define CP_NO_RULE UINT16_MAX
 
@@ -60,6 +70,9 @@ struct cp_flow_table {
 	uint32_t cap;
 	uint32_t sweep;	 /* next position to sweep */
 	uint64_t active; /* keys in the table */
+	/* Called for every flow the sweep removes (may be NULL). */
+	void (*on_remove)(struct cp_flow *f, void *arg);
+	void *on_remove_arg;
 };
 
 /* Create a table for cap flows (name must be unique in the process). Returns 0 or -1. */

@@ -153,16 +153,8 @@ static int setup(struct cp_dp *dp, const struct cp_config *c)
 	if (dp->qsv == NULL || dp->workers == NULL || rte_rcu_qsbr_init(dp->qsv, nw) != 0)
 		return -1;
 	for (unsigned w = 0; w < nw; w++) {
-		char name[32];
-		dp->workers[w].dp = dp;
-		dp->workers[w].id = w;
-		snprintf(name, sizeof(name), "cp_flows%u", w);
-		if (cp_flow_table_init(&dp->workers[w].ft, name, c->flows / nw,
-				       (int)rte_socket_id()) != 0) {
-			fprintf(stderr, "chokepoint: cannot allocate a flow table of %u flows\n",
-				c->flows / nw);
+		if (cp_worker_init(&dp->workers[w], dp, w, c->flows / nw) != 0)
 			return -1;
-		}
 	}
 	return 0;
 }

@@ -173,6 +173,7 @@ void cp_rt_policy_free(struct cp_rt_policy *p)
 	free(p->in4);
 	free(p->rules);
 	rte_free(p->rule_ctr);
+	cp_payload_rt_free(p->pl);
 	cp_policy_free(p->src);
 	free(p);
 }

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "payload_rt.h"
 #include "policy.h"
 #include "policy_compile.h"
 
@@ -44,7 +45,8 @@ struct cp_rt_policy {
 	uint32_t n_hosts4;
 	unsigned n_workers;
 	uint64_t *rule_ctr; /* [worker][rule][0 packets, 1 bytes], each worker writes its own */
-	unsigned refs;	    /* views referring to it (control side only) */
+	struct cp_payload_rt *pl; /* categories; NULL when the policy has none (owned) */
+	unsigned refs;		  /* views referring to it (control side only) */
 };
 
 /* Build; takes ownership of src when it succeeds. Returns NULL with a message in err. */

@@ -190,10 +190,7 @@ static int setup_workers(struct replay *r)
 	for (unsigned w = 0; w < nw; w++) {
 		struct cp_worker *wk = &dp->workers[w];
 		char name[32];
-		wk->dp = dp;
-		wk->id = w;
-		snprintf(name, sizeof(name), "cp_flows%u", w);
-		if (cp_flow_table_init(&wk->ft, name, per, SOCKET_ID_ANY) != 0)
+		if (cp_worker_init(wk, dp, w, per) != 0)
 			return -1;
 		snprintf(name, sizeof(name), "cp_rec%u", w);
 		wk->record =
@@ -235,7 +232,12 @@ static void write_verdict(struct replay *r, const struct cp_meta *m)
 	fprintf(f, "{\"n\": %u, \"verdict\": \"%s\", \"rule\": ", m->n,
 		cp_verdict_name((enum cp_verdict)m->verdict));
 	cp_json_str(f, rule);
-	fputs(", \"category\": null, \"reason\": ", f);
+	fputs(", \"category\": ", f);
+	cp_json_str(f,
+		    m->category != CP_NO_CAT && pol != NULL && m->category < pol->src->n_categories
+			? pol->src->categories[m->category].name
+			: NULL);
+	fputs(", \"reason\": ", f);
 	cp_json_str(f, reason);
 	if (reason != NULL && strcmp(reason, "malformed") == 0) {
 		fputs(", \"detail\": ", f);

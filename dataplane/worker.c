@@ -3,17 +3,22 @@
  * inject), count. No locks, no allocation but mbufs, no syscalls, no logging. */
 #include "dp.h"
 
+#include <stdio.h>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_hash.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include "inject.h"
+#include "inspect.h"
 
-#define SWEEP_EVERY 64 /* loops between two sweeps */
-#define SWEEP_SCAN  64 /* flow slots looked at per sweep */
+#define SWEEP_EVERY	64 /* loops between two sweeps */
+#define SWEEP_SCAN	64 /* flow slots looked at per sweep */
+#define CP_INSP_CTX_MAX 8192u
 
 uint64_t cp_clock_ns(const struct cp_dp *dp)
 {
@@ -29,6 +34,8 @@ struct decision {
 	uint8_t verdict;
 	uint8_t reason;
 	uint32_t grant_slot;
+	uint8_t category; /* the deciding rule's matched category, CP_NO_CAT */
+	uint64_t pending; /* categories of rules before the deciding one that could still match */
 };
 
 static inline bool ports_match(const struct cp_port_list *l, uint16_t port)
@@ -44,10 +51,13 @@ static inline bool grant_live(const struct cp_view *v, uint32_t slot, uint64_t n
 	return slot != CP_NO_SLOT && now < v->gr.deadline[slot];
 }
 
-/* First-match evaluation of a flow: initiator (ia, ip) towards responder (ra, rp). The candidate
- * rules are the AND of the two address classes' bitmaps; the rest is checked rule by rule. */
+/* First-match evaluation of a flow: initiator (ia, ip) towards responder (ra, rp), with the
+ * categories cats matched so far. The candidate rules are the AND of the two address classes'
+ * bitmaps; the rest is checked rule by rule. A category rule whose categories have not matched is
+ * skipped, and its categories noted in d->pending. */
 static void classify(const struct cp_view *v, uint8_t fam, uint8_t proto, const uint8_t *ia,
-		     const uint8_t *ra, uint16_t ip, uint16_t rp, uint64_t now, struct decision *d)
+		     const uint8_t *ra, uint16_t ip, uint16_t rp, uint64_t now, uint64_t cats,
+		     struct decision *d)
 {
 	const struct cp_rt_policy *pol = v->pol;
 	const struct cp_leaf *ls = cp_rt_leaf(pol, fam, ia), *ld = cp_rt_leaf(pol, fam, ra);
@@ -55,6 +65,8 @@ static void classify(const struct cp_view *v, uint8_t fam, uint8_t proto, const 
 	bool slot_known = false, grant_miss = false;
 
 	d->grant_slot = CP_NO_SLOT;
+	d->category = CP_NO_CAT;
+	d->pending = 0;
 	for (unsigned w = 0; w < pol->space.nwords; w++) {
 		uint64_t m = ls->from[w] & ld->to[w];
 		while (m != 0) {
@@ -66,9 +78,6 @@ static void classify(const struct cp_view *v, uint8_t fam, uint8_t proto, const 
 			if (ru->has_ports &&
 			    !(ports_match(&ru->src->sport, ip) && ports_match(&ru->src->dport, rp)))
 				continue;
-			if (ru->has_category)
-				continue; /* no category can have matched yet: payload comes later
-					   */
 			if (ru->grant) {
 				if (!slot_known) {
 					slot = cp_view_grant_slot(v, fam, ia);
@@ -78,8 +87,16 @@ static void classify(const struct cp_view *v, uint8_t fam, uint8_t proto, const 
 					grant_miss = true;
 					continue;
 				}
-				d->grant_slot = slot;
 			}
+			if (ru->has_category) {
+				uint64_t rc = pol->pl->rule_cats[r];
+				if ((rc & cats) == 0) {
+					d->pending |= rc;
+					continue;
+				}
+				d->category = (uint8_t)__builtin_ctzll(rc & cats);
+			}
+			d->grant_slot = ru->grant ? slot : CP_NO_SLOT;
 			d->rule = (uint16_t)r;
 			d->verdict = ru->action == CP_ACT_PASS	 ? CP_V_PASS
 				     : ru->action == CP_ACT_DROP ? CP_V_DROP
@@ -95,6 +112,51 @@ static void classify(const struct cp_view *v, uint8_t fam, uint8_t proto, const 
 			: CP_R_DEFAULT_DENY;
 }
 
+/* Classify flow f at packet p (sent by side a when from_a) with categories cats, and cache it. */
+static void classify_flow(const struct cp_view *v, const struct cp_pkt *p, struct cp_flow *f,
+			  bool from_a, uint64_t now, uint64_t cats, struct decision *d)
+{
+	bool sender_init = from_a == f->init_a;
+	classify(v, p->l3, p->proto, sender_init ? p->src : p->dst, sender_init ? p->dst : p->src,
+		 sender_init ? p->sport : p->dport, sender_init ? p->dport : p->sport, now, cats,
+		 d);
+	f->gen = v->gen;
+	f->epoch = v->epoch;
+	f->grant_slot = d->grant_slot;
+	f->rule = d->rule;
+	f->verdict = d->verdict;
+	f->reason = d->reason;
+	f->category = d->category;
+	f->cats = cats;
+	f->pending = d->pending;
+}
+
+/* The categories a flow matched under policy generation gen, in the indexes of the running
+ * policy: kept by name across one swap, forgotten across more. */
+static uint64_t cats_now(const struct cp_view *v, const struct cp_flow *f)
+{
+	const struct cp_payload_rt *pl = v->pol->pl;
+	uint64_t in = f->cats, out = 0;
+	if (f->gen == v->gen || in == 0)
+		return in;
+	if (pl == NULL || pl->prev_gen != f->gen)
+		return 0;
+	while (in != 0) {
+		unsigned c = (unsigned)__builtin_ctzll(in);
+		in &= in - 1;
+		if (pl->remap[c] != CP_NO_CAT)
+			out |= 1ull << pl->remap[c];
+	}
+	return out;
+}
+
+static void flow_release(struct cp_worker *wk, const struct cp_view *v, struct cp_flow *f)
+{
+	if (f->insp != CP_NO_INSP)
+		cp_insp_release(&wk->insp, v->pol != NULL ? v->pol->pl : NULL, wk->id, v->gen,
+				&f->insp);
+}
+
 /* A flow's decision, from the cache when it still holds, else evaluated again. */
 static void decide_flow(struct cp_worker *wk, const struct cp_view *v, const struct cp_pkt *p,
 			struct cp_flow *f, bool from_a, bool fresh, uint64_t now,
@@ -106,6 +168,7 @@ static void decide_flow(struct cp_worker *wk, const struct cp_view *v, const str
 		d->verdict = f->verdict;
 		d->reason = f->reason;
 		d->grant_slot = f->grant_slot;
+		d->category = f->category;
 		if (f->rejected) {
 			d->verdict = CP_V_DROP;
 			d->reason = CP_R_REJECTED;
@@ -114,19 +177,23 @@ static void decide_flow(struct cp_worker *wk, const struct cp_view *v, const str
 	}
 	if (fresh) {
 		f->init_a = from_a;
+		f->insp = CP_NO_INSP;
+		f->insp_state = CP_FI_IDLE;
+		f->isn_known = 0;
+		f->cats = 0;
+		f->gen = v->gen;
 		wk->c.flows_created++;
 	} else {
 		wk->c.flows_reevaluated++;
 	}
-	bool sender_init = from_a == f->init_a;
-	classify(v, p->l3, p->proto, sender_init ? p->src : p->dst, sender_init ? p->dst : p->src,
-		 sender_init ? p->sport : p->dport, sender_init ? p->dport : p->sport, now, d);
-	f->gen = v->gen;
-	f->epoch = v->epoch;
-	f->grant_slot = d->grant_slot;
-	f->rule = d->rule;
-	f->verdict = d->verdict;
-	f->reason = d->reason;
+	classify_flow(v, p, f, from_a, now, fresh ? 0 : cats_now(v, f), d);
+	/* Inspection: only where a category could change the decision, for TCP and UDP. */
+	if (f->insp_state != CP_FI_OVER) {
+		bool can = f->pending != 0 && (p->proto == 6 || p->proto == 17);
+		if (!can)
+			flow_release(wk, v, f);
+		f->insp_state = can ? CP_FI_ACTIVE : CP_FI_IDLE;
+	}
 	/* A flow already reset stays rejected while the new decision still rejects it: the ends
 	 * got their RSTs once. */
 	if (f->rejected && !fresh && d->verdict == CP_V_REJECT) {
@@ -134,6 +201,54 @@ static void decide_flow(struct cp_worker *wk, const struct cp_view *v, const str
 		d->reason = CP_R_REJECTED;
 	} else {
 		f->rejected = 0;
+	}
+}
+
+/* Inspect the payload of packet p (frame) of flow f under inspection; on a category match that
+ * changes the decision, classify again (final). A packet that could not be inspected is dropped
+ * when it would pass. */
+static void inspect_packet(struct cp_worker *wk, const struct cp_view *v, const struct cp_pkt *p,
+			   const uint8_t *frame, struct cp_flow *f, bool from_a, uint64_t now,
+			   struct decision *d)
+{
+	struct cp_payload_rt *pl = v->pol->pl;
+	bool sender_init = from_a == f->init_a;
+	unsigned dir = sender_init ? 0 : 1;
+	struct cp_insp_in in = {
+	    .data = frame + p->payload_off,
+	    .len = p->payload_len,
+	    .seq = p->seq,
+	    .isn = f->isn[dir],
+	    .isn_known = (f->isn_known >> dir) & 1,
+	    .tcp = p->proto == 6,
+	    .dir = (uint8_t)dir,
+	    .resp_port = sender_init ? p->dport : p->sport,
+	};
+	struct cp_insp_out out = {&wk->c, 0};
+	enum cp_insp_rc rc = cp_inspect(&wk->insp, pl, wk->id, v->gen,
+					v->pol->src->settings.inspect_bytes, &f->insp, &in, &out);
+	uint64_t fresh_cats = out.cats & ~f->cats;
+	for (uint64_t b = fresh_cats; b != 0; b &= b - 1)
+		pl->wk[wk->id].cat_ctr[(unsigned)__builtin_ctzll(b) * 2 + 1]++;
+	f->cats |= out.cats;
+	if (fresh_cats & f->pending) {
+		bool rejected = f->rejected;
+		classify_flow(v, p, f, from_a, now, f->cats, d);
+		f->rejected = rejected && d->verdict == CP_V_REJECT;
+		if (f->rejected) {
+			d->verdict = CP_V_DROP;
+			d->reason = CP_R_REJECTED;
+		}
+		rc = CP_INSP_DONE;
+	}
+	if (rc == CP_INSP_DONE) {
+		f->insp_state = CP_FI_OVER;
+		flow_release(wk, v, f);
+	} else if ((rc == CP_INSP_GAP || rc == CP_INSP_BUSY) && d->verdict == CP_V_PASS) {
+		d->verdict = CP_V_DROP;
+		d->reason = rc == CP_INSP_GAP ? CP_R_OUT_OF_ORDER : CP_R_INSPECT_BUSY;
+		d->rule = CP_NO_RULE;
+		d->category = CP_NO_CAT;
 	}
 }
 
@@ -145,6 +260,7 @@ static bool decide_stateless(const struct cp_view *v, enum cp_reason pr, const s
 	d->rule = CP_NO_RULE;
 	d->grant_slot = CP_NO_SLOT;
 	d->verdict = CP_V_DROP;
+	d->category = CP_NO_CAT;
 	if (pr != CP_R_NONE && pr != CP_R_NON_IP) {
 		d->reason = (uint8_t)pr;
 		return true;
@@ -267,15 +383,33 @@ void cp_worker_burst(struct cp_worker *wk, unsigned in_port, struct rte_mbuf **p
 			struct cp_flow tmp = {0};
 			wk->c.flows_untracked++;
 			decide_flow(wk, v, &meta[i], &tmp, from_a[i], true, t, &d[i]);
+			/* Nothing to inspect with: fail closed on payload a category could block.
+			 */
+			if (tmp.insp_state == CP_FI_ACTIVE && meta[i].payload_len > 0 &&
+			    d[i].verdict == CP_V_PASS) {
+				d[i].verdict = CP_V_DROP;
+				d[i].reason = CP_R_INSPECT_BUSY;
+				d[i].rule = CP_NO_RULE;
+			}
 			from_a[i] = 1; /* the sender is the initiator */
 			continue;
 		}
 		struct cp_flow *f = &wk->ft.flows[fp];
 		if (!fresh && t - f->last_ns > timeout && t > f->last_ns) {
 			wk->c.flows_evicted++; /* idle too long: this packet starts a new flow */
+			flow_release(wk, v, f);
 			fresh = true;
 		}
 		decide_flow(wk, v, &meta[i], f, from_a[i], fresh, t, &d[i]);
+		if (f->insp_state != CP_FI_OVER && meta[i].proto == 6 &&
+		    (meta[i].tcp_flags & CP_TCP_SYN)) {
+			unsigned dir = from_a[i] == f->init_a ? 0 : 1;
+			f->isn[dir] = meta[i].seq;
+			f->isn_known |= (uint8_t)(1u << dir);
+		}
+		if (f->insp_state == CP_FI_ACTIVE && meta[i].payload_len > 0 && !f->rejected)
+			inspect_packet(wk, v, &meta[i], rte_pktmbuf_mtod(pkts[i], const uint8_t *),
+				       f, from_a[i], t, &d[i]);
 		f->last_ns = t;
 		if (d[i].verdict == CP_V_REJECT)
 			f->rejected = 1;
@@ -318,6 +452,7 @@ void cp_worker_burst(struct cp_worker *wk, unsigned in_port, struct rte_mbuf **p
 			mm->rule = d[i].rule;
 			mm->verdict = d[i].verdict;
 			mm->reason = d[i].reason;
+			mm->category = d[i].category;
 			mm->inject = 0;
 			mm->in_port = (uint8_t)in_port;
 			mm->forwarded = forward && out != CP_NO_PORT;
@@ -357,6 +492,49 @@ void cp_worker_burst(struct cp_worker *wk, unsigned in_port, struct rte_mbuf **p
 			rte_pktmbuf_free_bulk(&tx[p][sent], ntx[p] - sent);
 		}
 	}
+}
+
+static void on_flow_removed(struct cp_flow *f, void *arg)
+{
+	struct cp_worker *wk = arg;
+	const struct cp_view *v = __atomic_load_n(&wk->dp->view, __ATOMIC_ACQUIRE);
+	if (v != NULL)
+		flow_release(wk, v, f);
+}
+
+int cp_worker_init(struct cp_worker *wk, struct cp_dp *dp, unsigned id, uint32_t flows)
+{
+	char name[RTE_HASH_NAMESIZE];
+	/* Inspection state for as many flows as the table holds, at most 8192; a name buffer
+	 * (16 KiB) for one in 16 of them. */
+	uint32_t n_ctx = flows < CP_INSP_CTX_MAX ? flows : CP_INSP_CTX_MAX;
+	if (n_ctx < 64)
+		n_ctx = 64;
+	wk->dp = dp;
+	wk->id = id;
+	dp->insp_ctx = n_ctx;
+	snprintf(name, sizeof(name), "cp_flows_%u", id);
+	if (cp_flow_table_init(&wk->ft, name, flows, SOCKET_ID_ANY) != 0) {
+		fprintf(stderr,
+			"chokepoint: cannot create a flow table of %u flows for worker %u\n", flows,
+			id);
+		return -1;
+	}
+	wk->ft.on_remove = on_flow_removed;
+	wk->ft.on_remove_arg = wk;
+	if (cp_insp_pool_init(&wk->insp, n_ctx, n_ctx / 16 + 4) != 0) {
+		fprintf(stderr, "chokepoint: out of memory for the inspection state of worker %u\n",
+			id);
+		cp_flow_table_free(&wk->ft);
+		return -1;
+	}
+	return 0;
+}
+
+void cp_worker_fini(struct cp_worker *wk)
+{
+	cp_flow_table_free(&wk->ft);
+	cp_insp_pool_free(&wk->insp);
 }
 
 int cp_worker_main(void *arg)

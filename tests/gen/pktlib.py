@@ -364,3 +364,102 @@ def main(build):
         sys.stderr.write("usage: %s OUTDIR\n" % sys.argv[0])
         sys.exit(2)
     build().write(sys.argv[1])
+
+
+# ---------------------------------------------------------------------------------------------
+# Payload classification helpers (appended for the payload-* replay cases)
+
+
+def tls_ext(etype, data=b""):
+    """One TLS extension: type, length, data."""
+    return struct.pack("!HH", etype, len(data)) + data
+
+
+def tls_sni_ext(sni, list_len_delta=0):
+    """A server_name extension naming sni; list_len_delta skews the server_name_list length (a
+    malformed extension when not 0)."""
+    name = sni.encode()
+    sni_list = struct.pack("!BH", 0, len(name)) + name
+    return tls_ext(0, struct.pack("!H", len(sni_list) + list_len_delta) + sni_list)
+
+
+def tls_client_hello_msg(exts, seed=0, exts_len_delta=0):
+    """A ClientHello handshake message (type 1, 3-byte length, body) whose extensions block is the
+    concatenation of exts (bytes from tls_ext / tls_sni_ext); exts_len_delta skews the extensions
+    block length (a malformed hello when not 0)."""
+    rnd = hashlib.sha256(b"random" + exts + bytes([seed & 0xff])).digest()
+    suites = struct.pack("!HHHH", 6, 0x1301, 0xc02f, 0x002f)
+    body = struct.pack("!H", 0x0303) + rnd + b"\x00" + suites + b"\x01\x00"
+    body += struct.pack("!H", len(exts) + exts_len_delta) + exts
+    return b"\x01" + struct.pack("!I", len(body))[1:] + body
+
+
+def tls_records(msg, splits=()):
+    """Handshake bytes msg carried in TLS 1.0-versioned handshake records, cut at the offsets in
+    splits (one record when splits is empty)."""
+    out = b""
+    cuts = [0] + list(splits) + [len(msg)]
+    for a, b in zip(cuts, cuts[1:]):
+        out += b"\x16\x03\x01" + struct.pack("!H", b - a) + msg[a:b]
+    return out
+
+
+def tcp_raw(conn, data, seq, from_client=True, flags="PA"):
+    """A segment of conn with an explicit sequence number (for gaps, retransmissions and overlaps).
+    The ack is the other side's current sequence; conn's own sequence numbers are not moved."""
+    conn.ident += 1
+    if from_client:
+        return tcp(conn.c, conn.s, conn.cport, conn.sport, flags, seq & 0xffffffff, conn.sseq,
+                   data, conn.vlans, conn.ident)
+    return tcp(conn.s, conn.c, conn.sport, conn.cport, flags, seq & 0xffffffff, conn.cseq,
+               data, conn.vlans, conn.ident)
+
+
+def l4_bytes(src, dst, l4):
+    """The L4 bytes of l4 (e.g. UDP()/DNS()) as carried from src to dst, checksum computed with
+    the IPv4 or IPv6 pseudo-header: the input of ipv4_fragments / ipv6_fragments."""
+    if is_v6(src):
+        return bytes(IPv6(src=src, dst=dst) / l4)[40:]
+    return bytes(IP(src=src, dst=dst) / l4)[20:]
+
+
+def load_counters(outdir):
+    """OUTDIR/counters.json as a dict."""
+    with open(os.path.join(outdir, "counters.json")) as f:
+        return json.load(f)
+
+
+def counter(counters, name, *labels):
+    """counters[name][label]... (docs/semantics.md "Counters": a labelled metric is an object
+    keyed by its labels in order); 0 when a label is absent (only counts above 0 are listed)."""
+    v = counters[name]
+    for lab in labels:
+        if not isinstance(v, dict):
+            raise ValueError("%s: not labelled by %r" % (name, lab))
+        v = v.get(lab, 0)
+    return v
+
+
+def check_counters(outdir, expect, tag):
+    """expect: [(name, labels tuple, op, value)], op one of "==", ">=". Prints every mismatch
+    with the metric's whole object; returns the process exit status (0 all hold, 1 otherwise)."""
+    c = load_counters(outdir)
+    bad = 0
+    for name, labels, op, want in expect:
+        if name not in c:
+            print("%s: counters.json has no %s" % (tag, name))
+            bad += 1
+            continue
+        try:
+            got = counter(c, name, *labels)
+        except ValueError as e:
+            print("%s: %s (got %s)" % (tag, e, json.dumps(c[name])))
+            bad += 1
+            continue
+        ok = got == want if op == "==" else got >= want
+        if not ok:
+            print("%s: %s%s = %s, want %s %s (whole: %s)" % (
+                tag, name, "".join("{%s}" % lab for lab in labels), got, op, want,
+                json.dumps(c[name])))
+            bad += 1
+    return 1 if bad else 0

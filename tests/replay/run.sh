@@ -3,7 +3,8 @@
 # through chokepoint with one worker and with two, and require (1) verdicts.jsonl identical to the
 # case's expected.jsonl, (2) every output file byte-identical between the two runs, (3) pass.pcap
 # and drop.pcap together holding as many packets as the input, (4) the case's check.py, if any,
-# to succeed.
+# to succeed. A gen.py that exits 77 skips its case (the last line of its output says why: no root,
+# no network namespaces, a tool missing); skips are counted apart and do not fail the suite.
 #
 # Usage: tests/replay/run.sh [CASE...]    (run from anywhere; works from the repository root)
 # Environment: CHOKEPOINT (default build/dataplane/chokepoint), KEEP=1 keeps the temp dirs.
@@ -34,8 +35,10 @@ trap 'exit 130' INT TERM
 
 passed=0
 failed=0
+skipped=0
 WHY=""
 DETAIL=""
+SKIPPED=""
 
 # Packets in a pcap (0 when the file is missing or unreadable).
 count_packets() {
@@ -52,7 +55,8 @@ run_chokepoint() {
 	timeout "$TIMEOUT" "$CHOKEPOINT" "${args[@]}" >"$log" 2>&1
 }
 
-# run_case DIR: sets WHY (empty on success) and DETAIL (more lines to show on failure).
+# run_case DIR: sets WHY (empty on success), DETAIL (more lines to show on failure) and SKIPPED
+# (the reason when gen.py exited 77).
 run_case() {
 	local dir=$1 name tmp rc f n_in n_pass n_drop
 	name=$(basename "$dir")
@@ -60,7 +64,15 @@ run_case() {
 	mkdir -p "$tmp"
 	WHY=""
 	DETAIL=""
-	if ! "$PY" "$dir/gen.py" "$tmp/gen" >"$tmp/gen.log" 2>&1; then
+	SKIPPED=""
+	"$PY" "$dir/gen.py" "$tmp/gen" >"$tmp/gen.log" 2>&1
+	rc=$?
+	if [ $rc -eq 77 ]; then
+		SKIPPED=$(tail -n 1 "$tmp/gen.log")
+		SKIPPED=${SKIPPED:-gen.py exited 77}
+		return
+	fi
+	if [ $rc -ne 0 ]; then
 		WHY="gen.py failed"
 		DETAIL=$(tail -n 20 "$tmp/gen.log")
 		return
@@ -138,7 +150,10 @@ for dir in "${cases[@]}"; do
 		continue
 	fi
 	run_case "$dir"
-	if [ -z "$WHY" ]; then
+	if [ -n "$SKIPPED" ]; then
+		echo "SKIP $name: $SKIPPED"
+		skipped=$((skipped + 1))
+	elif [ -z "$WHY" ]; then
 		echo "PASS $name"
 		passed=$((passed + 1))
 	else
@@ -148,5 +163,5 @@ for dir in "${cases[@]}"; do
 	fi
 done
 
-echo "replay: $passed passed, $failed failed"
+echo "replay: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

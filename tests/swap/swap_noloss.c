@@ -194,11 +194,7 @@ int main(int argc, char **argv)
 	}
 	char err[256];
 	for (unsigned w = 0; w < nw; w++) {
-		char name[32];
-		snprintf(name, sizeof(name), "swap_flows%u", w);
-		dp.workers[w].dp = &dp;
-		dp.workers[w].id = w;
-		if (cp_flow_table_init(&dp.workers[w].ft, name, 4096, SOCKET_ID_ANY) != 0)
+		if (cp_worker_init(&dp.workers[w], &dp, w, 4096) != 0)
 			return 1;
 	}
 	if (cp_ctl_init(&ctl, &dp, err, sizeof(err)) != 0 || install(0) != 0)
@@ -245,9 +241,9 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < nw; i++)
 		cp_wcounters_add(&s, &dp.workers[i].c);
 	uint64_t by_rule = 0;
-	for (unsigned i = 0; i < ctl.n_totals; i++)
-		if (strncmp(ctl.totals[i].name, "gen-", 4) == 0)
-			by_rule += ctl.totals[i].pkts;
+	for (unsigned i = 0; i < ctl.totals[0].n; i++)
+		if (strncmp(ctl.totals[0].e[i].name, "gen-", 4) == 0)
+			by_rule += ctl.totals[0].e[i].v[0];
 	for (unsigned r = 0; r < ctl.pol->n_rules; r++)
 		for (unsigned i = 0; i < nw; i++)
 			if (strncmp(ctl.pol->src->rules[r].name, "gen-", 4) == 0)

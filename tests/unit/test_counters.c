@@ -188,6 +188,9 @@ static size_t fill(struct cp_wcounters *c, uint64_t base)
 #define CP_FILL_FIELD(f, name, help) c->f = base + k++;
 	CP_SCALAR_COUNTERS(CP_FILL_FIELD)
 #undef CP_FILL_FIELD
+	for (int x = 0; x < 3; x++)
+		for (int o = 0; o < 3; o++)
+			c->extract[x][o] = base + k++;
 	c->busy_cycles = base + k++;
 	c->total_cycles = base + k++;
 	c->work_cycles = base + k++;
@@ -218,6 +221,9 @@ static void check_fields(const struct cp_wcounters *c, uint64_t base, uint64_t s
 #define CP_CHECK_FIELD(f, name, help) EXPECT(c->f);
 	CP_SCALAR_COUNTERS(CP_CHECK_FIELD)
 #undef CP_CHECK_FIELD
+	for (int x = 0; x < 3; x++)
+		for (int o = 0; o < 3; o++)
+			EXPECT(c->extract[x][o]);
 	EXPECT(c->busy_cycles);
 	EXPECT(c->total_cycles);
 	EXPECT(c->work_cycles);

@@ -18,6 +18,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "control.h"
+#include "hs_patterns.h"
 #include "ctl_server.h"
 #include "ctl_sock.h"
 
@@ -101,14 +102,84 @@ static void test_install(void **state)
 	print_message("refusal: %s\n", t);
 	assert_non_null(strstr(t, "policy refused: push.conf:2: error"));
 	assert_int_equal(ctl.pol->gen, g0);
-	/* A Hyperscan database that does not deserialize is refused too. */
+	/* A Hyperscan database for a field without entries is refused too. */
 	struct cp_msg_buf b = CP_MSG_BUF_INIT;
 	cp_msg_begin(&b, CP_MSG_INSTALL_POLICY, 8);
 	cp_msg_put_bytes(&b, CP_TAG_POLICY_TEXT, good, strlen(good));
 	cp_msg_put_hs_db(&b, 3, "not a database", 14);
 	assert_int_equal(run(&b, t, sizeof(t), NULL), CP_MSG_ERROR);
-	assert_non_null(strstr(t, "Hyperscan database 3"));
+	assert_non_null(strstr(t, "payload patterns and database do not agree"));
 	assert_int_equal(ctl.pol->gen, g0);
+}
+
+/* A policy with categories: the databases must be there, deserialize and be of the right mode. */
+static const char with_cats[] =
+    "version = 1;\ninside = [ \"192.0.2.0/24\" ];\n"
+    "categories = ( { name = \"c\"; sni = [ \"x.example\" ]; payload = [ \"abc\" ]; } );\n"
+    "rules = ( { action = \"drop\"; category = \"c\"; }, { action = \"pass\"; } );\n";
+
+/* Serialized database of field f of with_cats (or of field g's mode: wrong mode when g != f). */
+static char *serialized(int f, size_t *n)
+{
+	struct cp_diag d;
+	struct cp_hs_dbs dbs;
+	char *bytes = NULL;
+	cp_diag_init(&d);
+	struct cp_policy_src *p = cp_policy_load_text("t.conf", with_cats, strlen(with_cats), &d);
+	assert_non_null(p);
+	assert_int_equal(cp_hs_compile(p, &dbs, &d), 0);
+	assert_int_equal(hs_serialize_database(dbs.db[f], &bytes, n), HS_SUCCESS);
+	cp_hs_free(&dbs);
+	cp_policy_free(p);
+	cp_diag_free(&d);
+	return bytes;
+}
+
+static void test_install_hs(void **state)
+{
+	(void)state;
+	static const struct {
+		int sni_from, payload_from; /* field whose database is sent; -1 none, -2 garbage */
+		const char *error;	    /* NULL: accepted */
+	} cases[] = {
+	    {CP_FIELD_SNI, CP_FIELD_PAYLOAD, NULL},
+	    {-1, CP_FIELD_PAYLOAD, "sni patterns and database do not agree"},
+	    {CP_FIELD_SNI, -1, "payload patterns and database do not agree"},
+	    {-2, CP_FIELD_PAYLOAD, "the sni database does not deserialize"},
+	    {CP_FIELD_SNI, CP_FIELD_SNI, "the payload database is of the wrong mode"},
+	    {CP_FIELD_PAYLOAD, CP_FIELD_PAYLOAD, "the sni database is of the wrong mode"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char t[4096];
+		uint32_t g0 = ctl.pol != NULL ? ctl.pol->gen : 0, gen = 0;
+		struct cp_msg_buf b = CP_MSG_BUF_INIT;
+		int from[2] = {cases[i].sni_from, cases[i].payload_from};
+		uint8_t field[2] = {CP_FIELD_SNI, CP_FIELD_PAYLOAD};
+		cp_msg_begin(&b, CP_MSG_INSTALL_POLICY, 9);
+		cp_msg_put_bytes(&b, CP_TAG_POLICY_TEXT, with_cats, strlen(with_cats));
+		for (int k = 0; k < 2; k++) {
+			size_t n = 0;
+			char *db = from[k] >= 0 ? serialized(from[k], &n) : NULL;
+			if (from[k] == -2)
+				cp_msg_put_hs_db(&b, field[k], "garbage", 7);
+			else if (db != NULL)
+				cp_msg_put_hs_db(&b, field[k], db, n);
+			free(db);
+		}
+		uint16_t rt = run(&b, t, sizeof(t), &gen);
+		print_message("case %zu: %s\n", i, rt == CP_MSG_ERROR ? t : "accepted");
+		if (cases[i].error == NULL) {
+			assert_int_equal(rt, CP_MSG_INSTALL_POLICY | CP_MSG_REPLY);
+			assert_non_null(ctl.pol->pl);
+			assert_non_null(ctl.pol->pl->dbs.db[CP_FIELD_SNI]);
+			assert_non_null(ctl.pol->pl->dbs.db[CP_FIELD_PAYLOAD]);
+			assert_int_equal(ctl.pol->pl->dbs.n_ids[CP_FIELD_SNI], 1);
+		} else {
+			assert_int_equal(rt, CP_MSG_ERROR);
+			assert_non_null(strstr(t, cases[i].error));
+			assert_int_equal(ctl.pol != NULL ? ctl.pol->gen : 0, g0);
+		}
+	}
 }
 
 static uint16_t prefix_req(uint16_t type, const char *p, uint64_t for_ns, char *t, size_t len)
@@ -232,9 +303,8 @@ static void test_stalled_peer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_install),
-	    cmocka_unit_test(test_grants_and_state),
-	    cmocka_unit_test(test_grants_set),
+	    cmocka_unit_test(test_install),	     cmocka_unit_test(test_install_hs),
+	    cmocka_unit_test(test_grants_and_state), cmocka_unit_test(test_grants_set),
 	    cmocka_unit_test(test_stalled_peer),
 	};
 	return cmocka_run_group_tests(tests, setup, cp_test_eal_teardown);

@@ -16,6 +16,12 @@
 #define CP_BURST       32
 #define CP_MAX_WORKERS 64
 
+/* Fragment reassembly per worker: datagrams in reassembly, fragments held, timeout. */
+#define CP_WK_FRAG_DATAGRAMS 256
+#define CP_WK_FRAG_HELD	     1024
+#define CP_WK_FRAG_HELD_MAX  (CP_WK_FRAG_HELD + 1)
+#define CP_WK_FRAG_TIMEOUT   (10ull * 1000000000ull)
+
 enum cp_role { CP_ROLE_INSIDE = 0, CP_ROLE_UPLINK = 1 };
 
 struct cp_port {
@@ -50,7 +56,10 @@ struct cp_worker {
 	struct cp_insp_pool insp;
 	struct cp_wcounters c;
 	struct cp_dp *dp;
-	struct rte_ring *record; /* replay: every packet and injected frame goes here, in order */
+	struct rte_ring *record; /* replay: every packet and injected frame goes here */
+	struct cp_reasm *reasm;	 /* fragments held for reassembly */
+	struct rte_mbuf **held;	 /* CP_WK_FRAG_HELD_MAX: a completed datagram's fragments */
+	uint64_t flushed;	 /* replay: flush_n last honoured */
 	unsigned id;
 	unsigned loops;
 	uint64_t last_now; /* latest time seen (virtual in replay) */
@@ -70,6 +79,7 @@ struct cp_dp {
 	volatile bool quit;
 	bool replay;	   /* virtual time from the rx timestamp; results to worker->record */
 	uint32_t insp_ctx; /* flows under inspection at once, per worker (cp_worker_init) */
+	uint64_t flush_n;  /* replay: held fragments up to this input position are given up */
 	int meta_off;	   /* replay: struct cp_meta dynfield offset */
 	uint64_t tsc_hz;
 	uint64_t ns_mult; /* (1e9 << 32) / tsc_hz, set by cp_dp_clock_init */
@@ -94,8 +104,9 @@ static inline void cp_dp_clock_init(struct cp_dp *dp, uint64_t tsc_hz)
 	dp->ns_mult = (uint64_t)(((__uint128_t)1000000000u << 32) / tsc_hz);
 }
 
-/* Set up worker id of dp with a flow table for flows flows and its inspection pool (it sets
- * dp->insp_ctx); name prefixes its tables' names. Returns 0, or -1 with a message on stderr. */
+/* Set up worker id of dp (whose pool must exist) with a flow table for flows flows, its inspection
+ * pool (it sets dp->insp_ctx) and its reassembly table. Returns 0, or -1 with a message on
+ * stderr. */
 int cp_worker_init(struct cp_worker *wk, struct cp_dp *dp, unsigned id, uint32_t flows);
 void cp_worker_fini(struct cp_worker *wk);
 

@@ -48,7 +48,11 @@ struct replay {
 	pcap_t *stamps; /* the same capture read alongside net_pcap, for its timestamps */
 	struct rte_ring *rx[CP_MAX_WORKERS];
 	struct rte_mempool *big; /* linearised copies of multi-segment frames */
-	uint8_t owner[WINDOW];
+	struct slot {
+		struct rte_mbuf *pkt;	 /* the packet's record, once a worker gave it */
+		struct rte_mbuf *inj[2]; /* frames injected for it */
+		unsigned ninj;
+	} slot[WINDOW];
 	uint64_t next_n, collected;
 	FILE *verdicts;
 	struct cp_pcap_out pass, drop, inject;
@@ -246,29 +250,66 @@ static void write_verdict(struct replay *r, const struct cp_meta *m)
 	fputs("}\n", f);
 }
 
-/* Collect results in order until nothing more is ready (or, with drain, until none in flight). */
+/* Take whatever the workers recorded into the window's slots, by input position. */
+static void poll_records(struct replay *r)
+{
+	for (unsigned w = 0; w < r->dp.n_workers; w++) {
+		struct rte_mbuf *ms[64];
+		unsigned n = rte_ring_sc_dequeue_burst(r->dp.workers[w].record, (void **)ms,
+						       RTE_DIM(ms), NULL);
+		for (unsigned i = 0; i < n; i++) {
+			const struct cp_meta *meta = cp_meta(&r->dp, ms[i]);
+			struct slot *s = &r->slot[meta->n % WINDOW];
+			if (!meta->inject)
+				s->pkt = ms[i];
+			else if (s->ninj < RTE_DIM(s->inj))
+				s->inj[s->ninj++] = ms[i];
+			else
+				rte_pktmbuf_free(ms[i]);
+		}
+	}
+}
+
+/* Workers give up the fragments they hold up to input position n (see worker.c). */
+static void request_flush(struct replay *r, uint64_t n)
+{
+	if (__atomic_load_n(&r->dp.flush_n, __ATOMIC_RELAXED) < n)
+		__atomic_store_n(&r->dp.flush_n, n, __ATOMIC_RELEASE);
+}
+
+/* Write results in input order until the next one is not ready (or, with drain, until none is in
+ * flight). A worker may hold a fragment while later packets are done, so results are put back in
+ * order here. When the oldest packet in flight is held and the window is full, or when draining,
+ * the workers are asked to give up what they hold: a datagram not complete within WINDOW input
+ * packets, or before an event or the end, times out. */
 static void collect(struct replay *r, bool drain)
 {
-	while (r->collected < r->next_n) {
-		struct rte_ring *ring = r->dp.workers[r->owner[r->collected % WINDOW]].record;
-		struct rte_mbuf *m;
-		if (rte_ring_sc_dequeue(ring, (void **)&m) != 0) {
-			if (!drain)
-				return;
-			rte_pause();
-			continue;
-		}
-		const struct cp_meta *meta = cp_meta(&r->dp, m);
-		uint64_t ts = cp_rx_ts(&r->dp, m);
-		if (meta->inject) {
-			r->io_error |= cp_pcap_write_mbuf(&r->inject, ts, m);
-		} else {
+	for (;;) {
+		poll_records(r);
+		while (r->collected < r->next_n && r->slot[r->collected % WINDOW].pkt != NULL) {
+			struct slot *s = &r->slot[r->collected % WINDOW];
+			for (unsigned i = 0; i < s->ninj; i++) {
+				r->io_error |= cp_pcap_write_mbuf(
+				    &r->inject, cp_rx_ts(&r->dp, s->inj[i]), s->inj[i]);
+				rte_pktmbuf_free(s->inj[i]);
+			}
+			const struct cp_meta *meta = cp_meta(&r->dp, s->pkt);
 			write_verdict(r, meta);
-			r->io_error |=
-			    cp_pcap_write_mbuf(meta->forwarded ? &r->pass : &r->drop, ts, m);
+			r->io_error |= cp_pcap_write_mbuf(meta->forwarded ? &r->pass : &r->drop,
+							  cp_rx_ts(&r->dp, s->pkt), s->pkt);
+			rte_pktmbuf_free(s->pkt);
+			memset(s, 0, sizeof(*s));
 			r->collected++;
 		}
-		rte_pktmbuf_free(m);
+		if (r->collected == r->next_n)
+			return;
+		if (drain)
+			request_flush(r, r->next_n - 1);
+		else if (r->next_n - r->collected == WINDOW)
+			request_flush(r, r->collected);
+		if (!drain)
+			return;
+		rte_pause();
 	}
 }
 
@@ -343,9 +384,13 @@ static void route(struct replay *r, struct rte_mbuf *m, unsigned *port, unsigned
 	const struct cp_rt_policy *pol = r->ctl.pol;
 	if (pol != NULL && cp_rt_leaf(pol, p.l3, p.src)->inside)
 		*port = 0;
+	/* By address pair (and VLANs): a datagram's fragments, which carry no ports but the first,
+	 * meet their flow in one worker. */
 	struct cp_flow_key k;
 	bool fa;
 	cp_flow_key_make(&p, &k, &fa);
+	k.pa = k.pb = 0;
+	k.proto = 0;
 	*worker = rte_hash_crc(&k, sizeof(k), 0x5eed) % r->dp.n_workers;
 }
 
@@ -389,7 +434,6 @@ static int dispatch(struct replay *r)
 			meta->n = (uint32_t)r->next_n;
 			meta->ts_ns = ts;
 			meta->in_port = (uint8_t)port;
-			r->owner[r->next_n % WINDOW] = (uint8_t)w;
 			r->next_n++;
 			if (ts > r->t_last)
 				r->t_last = ts;

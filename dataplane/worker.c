@@ -4,6 +4,7 @@
 #include "dp.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -15,6 +16,7 @@
 
 #include "inject.h"
 #include "inspect.h"
+#include "reasm.h"
 
 #define SWEEP_EVERY	64 /* loops between two sweeps */
 #define SWEEP_SCAN	64 /* flow slots looked at per sweep */
@@ -288,13 +290,13 @@ static bool decide_stateless(const struct cp_view *v, enum cp_reason pr, const s
 	return false;
 }
 
-/* Frames for a reject: two RSTs for TCP, else an ICMP error to the initiator. Returns how many
- * were written into out[] (mbufs from the pool), with their output port index. */
-static unsigned build_injects(struct cp_worker *wk, struct rte_mbuf *m, const struct cp_pkt *p,
-			      bool from_init, unsigned in_port, unsigned out_port,
-			      struct rte_mbuf **out, uint8_t *out_ports)
+/* Frames for a reject: two RSTs for TCP, else an ICMP error to the initiator, built from the
+ * frame that decided (flen bytes). Returns how many were written into out[] (mbufs from the pool),
+ * with their output port index. */
+static unsigned build_injects(struct cp_worker *wk, const uint8_t *frame, uint32_t flen,
+			      const struct cp_pkt *p, bool from_init, unsigned in_port,
+			      unsigned out_port, struct rte_mbuf **out, uint8_t *out_ports)
 {
-	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 	unsigned n = 0, want = p->proto == 6 ? 2 : (from_init ? 1 : 0);
 	for (unsigned i = 0; i < want; i++) {
 		struct rte_mbuf *im = rte_pktmbuf_alloc(wk->dp->pool);
@@ -306,9 +308,9 @@ static unsigned build_injects(struct cp_worker *wk, struct rte_mbuf *m, const st
 		uint8_t *buf = rte_pktmbuf_mtod(im, uint8_t *);
 		size_t cap = rte_pktmbuf_tailroom(im);
 		if (p->proto == 6)
-			len = cp_build_rst(frame, rte_pktmbuf_data_len(m), p, i == 0, buf, cap);
+			len = cp_build_rst(frame, flen, p, i == 0, buf, cap);
 		else
-			len = cp_build_icmp_prohibited(frame, rte_pktmbuf_data_len(m), p, buf, cap);
+			len = cp_build_icmp_prohibited(frame, flen, p, buf, cap);
 		if (len == 0 || rte_pktmbuf_append(im, (uint16_t)len) == NULL) {
 			rte_pktmbuf_free(im);
 			continue;
@@ -327,22 +329,268 @@ static void record(struct cp_worker *wk, struct rte_mbuf *m)
 		rte_pause(); /* the collector keeps the ring from filling: see replay.c */
 }
 
-void cp_worker_burst(struct cp_worker *wk, unsigned in_port, struct rte_mbuf **pkts, unsigned n)
+/* Frames to send, per output port. */
+struct txq {
+	struct rte_mbuf *m[CP_MAX_PORTS][CP_BURST * 3];
+	unsigned n[CP_MAX_PORTS];
+};
+
+static void txq_flush(struct cp_worker *wk, struct txq *q, unsigned p)
+{
+	uint16_t sent = rte_eth_tx_burst(wk->dp->ports[p].port_id, (uint16_t)wk->id, q->m[p],
+					 (uint16_t)q->n[p]);
+	for (unsigned j = 0; j < sent; j++) {
+		wk->c.port_tx_pkts[p]++;
+		wk->c.port_tx_bytes[p] += rte_pktmbuf_pkt_len(q->m[p][j]);
+	}
+	if (sent < q->n[p]) {
+		wk->c.reason[CP_R_TX_FULL] += q->n[p] - sent;
+		rte_pktmbuf_free_bulk(&q->m[p][sent], q->n[p] - sent);
+	}
+	q->n[p] = 0;
+}
+
+static void txq_add(struct cp_worker *wk, struct txq *q, unsigned p, struct rte_mbuf *m)
+{
+	if (q->n[p] == RTE_DIM(q->m[p]))
+		txq_flush(wk, q, p);
+	q->m[p][q->n[p]++] = m;
+}
+
+static void txq_flush_all(struct cp_worker *wk, struct txq *q)
+{
+	for (unsigned p = 0; p < wk->dp->n_ports; p++)
+		if (q->n[p] > 0)
+			txq_flush(wk, q, p);
+}
+
+/* What the act stage needs to know of one packet besides its decision. */
+struct act_in {
+	const struct cp_pkt *p; /* parsed (for injects) */
+	const uint8_t *frame;	/* the frame that decided (for injects), flen bytes */
+	uint32_t flen;
+	bool parsed;	/* the frame parsed as IP: injects can be built */
+	bool from_init; /* sent by the flow's initiator */
+	bool inject;	/* build the reject's frames for this packet */
+};
+
+/* Count, then forward, drop or inject (live: into q; replay: to the record ring). */
+static void act(struct cp_worker *wk, const struct cp_view *v, unsigned in_port, struct rte_mbuf *m,
+		const struct decision *d, const struct act_in *a, struct txq *q)
 {
 	struct cp_dp *dp = wk->dp;
-	const struct cp_view *v = __atomic_load_n(&dp->view, __ATOMIC_ACQUIRE);
+	bool monitor = v->pol != NULL && v->pol->src->settings.monitor;
+	unsigned out = dp->ports[in_port].role == CP_ROLE_INSIDE ? v->uplink : 0;
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	bool forward = d->verdict == CP_V_PASS || monitor;
+	struct rte_mbuf *inj[2];
+	uint8_t inj_port[2];
+	unsigned ninj = 0;
+
+	wk->c.verdict_pkts[d->verdict]++;
+	wk->c.verdict_bytes[d->verdict] += len;
+	wk->c.reason[d->reason]++;
+	wk->c.port_rx_pkts[in_port]++;
+	wk->c.port_rx_bytes[in_port] += len;
+	if (d->rule != CP_NO_RULE) {
+		uint64_t *rule_ctr = cp_rt_rule_ctr(v->pol, wk->id);
+		rule_ctr[d->rule * 2]++;
+		rule_ctr[d->rule * 2 + 1] += len;
+	}
+	if (d->verdict == CP_V_REJECT && !monitor && a->parsed && a->inject)
+		ninj = build_injects(wk, a->frame, a->flen, a->p, a->from_init, in_port, out, inj,
+				     inj_port);
+	if (dp->replay) {
+		for (unsigned j = 0; j < ninj; j++) {
+			struct cp_meta *im = cp_meta(dp, inj[j]);
+			*im = *cp_meta(dp, m);
+			im->inject = 1;
+			record(wk, inj[j]);
+		}
+		struct cp_meta *mm = cp_meta(dp, m);
+		mm->rule = d->rule;
+		mm->verdict = d->verdict;
+		mm->reason = d->reason;
+		mm->category = d->category;
+		mm->inject = 0;
+		mm->in_port = (uint8_t)in_port;
+		mm->forwarded = forward && out != CP_NO_PORT;
+		if (mm->forwarded) {
+			wk->c.port_tx_pkts[out]++;
+			wk->c.port_tx_bytes[out] += len;
+		}
+		record(wk, m);
+		return;
+	}
+	for (unsigned j = 0; j < ninj; j++)
+		if (inj_port[j] != CP_NO_PORT)
+			txq_add(wk, q, inj_port[j], inj[j]);
+		else
+			rte_pktmbuf_free(inj[j]);
+	if (forward && out != CP_NO_PORT) {
+		txq_add(wk, q, out, m);
+	} else {
+		if (forward)
+			wk->c.reason[CP_R_NO_UPLINK]++;
+		rte_pktmbuf_free(m);
+	}
+}
+
+/* The flow stage of one packet whose flow lookup gave fp (negative: absent): insert, decide,
+ * note the SYN, inspect. Returns whether the sender is the flow's initiator. */
+static bool flow_step(struct cp_worker *wk, const struct cp_view *v, const struct cp_pkt *p,
+		      const uint8_t *frame, const struct cp_flow_key *key, int32_t fp, bool from_a,
+		      uint64_t t, int32_t *born, unsigned *nborn, struct decision *d)
+{
+	uint64_t timeout = v->pol->flow_timeout_ns;
+	bool fresh = false;
+	if (fp < 0) {
+		fp = cp_flow_insert(&wk->ft, key);
+		fresh = true;
+		for (unsigned b = 0; b < *nborn; b++)
+			fresh = fresh && born[b] != fp;
+		if (fresh && fp >= 0) {
+			born[(*nborn)++] = fp;
+			wk->ft.active++;
+		}
+	}
+	if (fp < 0) { /* table full: decide without remembering */
+		struct cp_flow tmp = {0};
+		wk->c.flows_untracked++;
+		decide_flow(wk, v, p, &tmp, from_a, true, t, d);
+		/* Nothing to inspect with: fail closed on payload a category could block. */
+		if (tmp.insp_state == CP_FI_ACTIVE && p->payload_len > 0 &&
+		    d->verdict == CP_V_PASS) {
+			d->verdict = CP_V_DROP;
+			d->reason = CP_R_INSPECT_BUSY;
+			d->rule = CP_NO_RULE;
+		}
+		return true;
+	}
+	struct cp_flow *f = &wk->ft.flows[fp];
+	if (!fresh && t - f->last_ns > timeout && t > f->last_ns) {
+		wk->c.flows_evicted++; /* idle too long: this packet starts a new flow */
+		flow_release(wk, v, f);
+		fresh = true;
+	}
+	decide_flow(wk, v, p, f, from_a, fresh, t, d);
+	if (f->insp_state != CP_FI_OVER && p->proto == 6 && (p->tcp_flags & CP_TCP_SYN)) {
+		unsigned dir = from_a == f->init_a ? 0 : 1;
+		f->isn[dir] = p->seq;
+		f->isn_known |= (uint8_t)(1u << dir);
+	}
+	if (f->insp_state == CP_FI_ACTIVE && p->payload_len > 0 && !f->rejected)
+		inspect_packet(wk, v, p, frame, f, from_a, t, d);
+	f->last_ns = t;
+	if (d->verdict == CP_V_REJECT)
+		f->rejected = 1;
+	if (t > wk->last_now)
+		wk->last_now = t;
+	return from_a == f->init_a;
+}
+
+/* The port index a held fragment arrived on. */
+static unsigned held_port(const struct cp_worker *wk, struct rte_mbuf *m, unsigned fallback)
+{
+	const struct cp_dp *dp = wk->dp;
+	if (dp->replay)
+		return cp_meta(dp, m)->in_port;
+	for (unsigned p = 0; p < dp->n_ports; p++)
+		if (dp->ports[p].port_id == m->port)
+			return p;
+	return fallback;
+}
+
+/* Drop the frames handed back by reassembly (timed out), with reason fragment-timeout. */
+static void drop_expired(struct cp_worker *wk, const struct cp_view *v, unsigned in_port,
+			 struct rte_mbuf **held, unsigned n, struct txq *q)
+{
+	struct decision d = {.rule = CP_NO_RULE,
+			     .verdict = CP_V_DROP,
+			     .reason = CP_R_FRAGMENT_TIMEOUT,
+			     .category = CP_NO_CAT};
+	struct act_in a = {0};
+	for (unsigned i = 0; i < n; i++)
+		act(wk, v, held_port(wk, held[i], in_port), held[i], &d, &a, q);
+}
+
+/* Datagrams in reassembly for too long (or, in replay, up to input position max_tag). */
+static void expire_fragments(struct cp_worker *wk, const struct cp_view *v, unsigned in_port,
+			     uint64_t now, uint64_t max_tag, struct txq *q)
+{
+	struct rte_mbuf *held[CP_BURST];
+	unsigned n;
+	do {
+		n = cp_reasm_expire(wk->reasm, now, max_tag, held, RTE_DIM(held));
+		drop_expired(wk, v, in_port, held, n, q);
+	} while (n == RTE_DIM(held));
+}
+
+/* A fragment, with settings.fragments = "reassemble": hold it; when it completes its datagram,
+ * classify the datagram as one packet and give every fragment its verdict. */
+static void reassemble(struct cp_worker *wk, const struct cp_view *v, unsigned in_port,
+		       struct rte_mbuf *m, const struct cp_pkt *p, uint64_t t, struct txq *q)
+{
+	struct cp_dp *dp = wk->dp;
+	const uint8_t *frame;
+	size_t flen;
+	unsigned nheld = 0;
+	uint64_t tag = dp->replay ? cp_meta(dp, m)->n : 0;
+	struct decision d = {.rule = CP_NO_RULE, .verdict = CP_V_DROP, .category = CP_NO_CAT};
+	struct act_in a = {0};
+
+	/* Datagrams timed out by now go first: this fragment may start a new one with their key. */
+	if (cp_reasm_held(wk->reasm) > 0)
+		expire_fragments(wk, v, in_port, t, 0, q);
+	switch (cp_reasm_push(wk->reasm, m, p, tag, t, &frame, &flen, wk->held, CP_WK_FRAG_HELD_MAX,
+			      &nheld)) {
+	case CP_REASM_HELD:
+		return;
+	case CP_REASM_REFUSED:
+		d.reason = CP_R_FRAGMENT;
+		act(wk, v, in_port, m, &d, &a, q);
+		return;
+	case CP_REASM_DONE:
+		break;
+	}
+	struct cp_pkt dg;
+	enum cp_reason pr = cp_parse(frame, (uint32_t)flen, &dg);
+	if (!decide_stateless(v, pr, &dg, &d)) {
+		struct cp_flow_key key;
+		const struct cp_flow_key *kp = &key;
+		int32_t fp, born[1];
+		unsigned nborn = 0;
+		bool fa;
+		cp_flow_key_make(&dg, &key, &fa);
+		cp_flow_lookup_bulk(&wk->ft, &kp, 1, &fp);
+		a.from_init = flow_step(wk, v, &dg, frame, &key, fp, fa, t, born, &nborn, &d);
+	}
+	a.p = &dg;
+	a.frame = frame;
+	a.flen = (uint32_t)flen;
+	a.parsed = pr == CP_R_NONE;
+	for (unsigned i = 0; i < nheld; i++) {
+		a.inject = i + 1 == nheld; /* the reject's frames once, with the last fragment */
+		act(wk, v, held_port(wk, wk->held[i], in_port), wk->held[i], &d, &a, q);
+	}
+}
+
+/* Packets pkts[0..n) up to the first fragment to reassemble: parse, flows in bulk, act; then that
+ * fragment, so that a datagram completed by it is classified after the packets before it and
+ * before those after it. Returns how many packets it took. */
+static unsigned burst_part(struct cp_worker *wk, const struct cp_view *v, unsigned in_port,
+			   struct rte_mbuf **pkts, unsigned n, uint64_t now, struct txq *q)
+{
+	struct cp_dp *dp = wk->dp;
 	struct cp_pkt meta[CP_BURST];
 	struct cp_flow_key keys[CP_BURST];
 	const struct cp_flow_key *kp[CP_BURST];
 	uint8_t kidx[CP_BURST], from_a[CP_BURST], pres[CP_BURST];
 	int32_t pos[CP_BURST], born[CP_BURST];
 	struct decision d[CP_BURST];
-	struct rte_mbuf *tx[CP_MAX_PORTS][CP_BURST * 3];
-	unsigned ntx[CP_MAX_PORTS] = {0}, nk = 0, nborn = 0;
-	uint64_t now = dp->replay ? 0 : cp_clock_ns(dp);
-	uint64_t timeout = v->pol != NULL ? v->pol->flow_timeout_ns : 0;
-	unsigned out_default = dp->ports[in_port].role == CP_ROLE_INSIDE ? v->uplink : 0;
-	bool monitor = v->pol != NULL && v->pol->src->settings.monitor;
+	unsigned nk = 0, nborn = 0, stop = n;
+	bool reasm =
+	    v->pol != NULL && v->pol->src->settings.fragments == CP_FRAG_REASSEMBLE && !v->shutoff;
 
 	/* Parse, prefetching ahead. */
 	for (unsigned i = 0; i < n && i < 4; i++)
@@ -353,6 +601,11 @@ void cp_worker_burst(struct cp_worker *wk, unsigned in_port, struct rte_mbuf **p
 		enum cp_reason r = cp_parse(rte_pktmbuf_mtod(pkts[i], const uint8_t *),
 					    rte_pktmbuf_data_len(pkts[i]), &meta[i]);
 		pres[i] = (uint8_t)r;
+		from_a[i] = 1;
+		if (unlikely(reasm && r == CP_R_NONE && meta[i].frag != CP_FRAG_NONE)) {
+			stop = i;
+			break;
+		}
 		if (decide_stateless(v, r, &meta[i], &d[i]))
 			continue;
 		bool fa;
@@ -367,131 +620,46 @@ void cp_worker_burst(struct cp_worker *wk, unsigned in_port, struct rte_mbuf **p
 	for (unsigned k = 0; k < nk; k++) {
 		unsigned i = kidx[k];
 		uint64_t t = dp->replay ? cp_rx_ts(dp, pkts[i]) : now;
-		int32_t fp = pos[k];
-		bool fresh = false;
-		if (fp < 0) {
-			fp = cp_flow_insert(&wk->ft, kp[k]);
-			fresh = true;
-			for (unsigned b = 0; b < nborn; b++)
-				fresh = fresh && born[b] != fp;
-			if (fresh && fp >= 0) {
-				born[nborn++] = fp;
-				wk->ft.active++;
-			}
-		}
-		if (fp < 0) { /* table full: decide without remembering */
-			struct cp_flow tmp = {0};
-			wk->c.flows_untracked++;
-			decide_flow(wk, v, &meta[i], &tmp, from_a[i], true, t, &d[i]);
-			/* Nothing to inspect with: fail closed on payload a category could block.
-			 */
-			if (tmp.insp_state == CP_FI_ACTIVE && meta[i].payload_len > 0 &&
-			    d[i].verdict == CP_V_PASS) {
-				d[i].verdict = CP_V_DROP;
-				d[i].reason = CP_R_INSPECT_BUSY;
-				d[i].rule = CP_NO_RULE;
-			}
-			from_a[i] = 1; /* the sender is the initiator */
-			continue;
-		}
-		struct cp_flow *f = &wk->ft.flows[fp];
-		if (!fresh && t - f->last_ns > timeout && t > f->last_ns) {
-			wk->c.flows_evicted++; /* idle too long: this packet starts a new flow */
-			flow_release(wk, v, f);
-			fresh = true;
-		}
-		decide_flow(wk, v, &meta[i], f, from_a[i], fresh, t, &d[i]);
-		if (f->insp_state != CP_FI_OVER && meta[i].proto == 6 &&
-		    (meta[i].tcp_flags & CP_TCP_SYN)) {
-			unsigned dir = from_a[i] == f->init_a ? 0 : 1;
-			f->isn[dir] = meta[i].seq;
-			f->isn_known |= (uint8_t)(1u << dir);
-		}
-		if (f->insp_state == CP_FI_ACTIVE && meta[i].payload_len > 0 && !f->rejected)
-			inspect_packet(wk, v, &meta[i], rte_pktmbuf_mtod(pkts[i], const uint8_t *),
-				       f, from_a[i], t, &d[i]);
-		f->last_ns = t;
-		if (d[i].verdict == CP_V_REJECT)
-			f->rejected = 1;
-		/* For a reject, remember whether this packet came from the initiator. */
-		from_a[i] = from_a[i] == f->init_a;
-		if (t > wk->last_now)
-			wk->last_now = t;
+		from_a[i] = flow_step(wk, v, &meta[i], rte_pktmbuf_mtod(pkts[i], const uint8_t *),
+				      kp[k], pos[k], from_a[i], t, born, &nborn, &d[i]);
 	}
 
 	/* Act and count. */
-	uint64_t *rule_ctr = v->pol != NULL ? cp_rt_rule_ctr(v->pol, wk->id) : NULL;
-	for (unsigned i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		uint32_t len = rte_pktmbuf_pkt_len(m);
-		struct rte_mbuf *inj[2];
-		uint8_t inj_port[2];
-		unsigned ninj = 0, out = out_default;
-		bool forward = d[i].verdict == CP_V_PASS || monitor;
+	for (unsigned i = 0; i < stop; i++) {
+		struct act_in a = {
+		    .p = &meta[i],
+		    .frame = rte_pktmbuf_mtod(pkts[i], const uint8_t *),
+		    .flen = rte_pktmbuf_data_len(pkts[i]),
+		    .parsed = pres[i] == CP_R_NONE,
+		    .from_init = from_a[i],
+		    .inject = true,
+		};
+		act(wk, v, in_port, pkts[i], &d[i], &a, q);
+	}
+	if (stop == n)
+		return n;
+	reassemble(wk, v, in_port, pkts[stop], &meta[stop],
+		   dp->replay ? cp_rx_ts(dp, pkts[stop]) : now, q);
+	return stop + 1;
+}
 
-		wk->c.verdict_pkts[d[i].verdict]++;
-		wk->c.verdict_bytes[d[i].verdict] += len;
-		wk->c.reason[d[i].reason]++;
-		wk->c.port_rx_pkts[in_port]++;
-		wk->c.port_rx_bytes[in_port] += len;
-		if (d[i].rule != CP_NO_RULE) {
-			rule_ctr[d[i].rule * 2]++;
-			rule_ctr[d[i].rule * 2 + 1] += len;
-		}
-		if (d[i].verdict == CP_V_REJECT && !monitor && pres[i] == CP_R_NONE)
-			ninj =
-			    build_injects(wk, m, &meta[i], from_a[i], in_port, out, inj, inj_port);
-		if (dp->replay) {
-			for (unsigned j = 0; j < ninj; j++) {
-				struct cp_meta *im = cp_meta(dp, inj[j]);
-				*im = *cp_meta(dp, m);
-				im->inject = 1;
-				record(wk, inj[j]);
-			}
-			struct cp_meta *mm = cp_meta(dp, m);
-			mm->rule = d[i].rule;
-			mm->verdict = d[i].verdict;
-			mm->reason = d[i].reason;
-			mm->category = d[i].category;
-			mm->inject = 0;
-			mm->in_port = (uint8_t)in_port;
-			mm->forwarded = forward && out != CP_NO_PORT;
-			if (mm->forwarded) {
-				wk->c.port_tx_pkts[out]++;
-				wk->c.port_tx_bytes[out] += len;
-			}
-			record(wk, m);
-			continue;
-		}
-		for (unsigned j = 0; j < ninj; j++)
-			if (inj_port[j] != CP_NO_PORT)
-				tx[inj_port[j]][ntx[inj_port[j]]++] = inj[j];
-			else
-				rte_pktmbuf_free(inj[j]);
-		if (forward && out != CP_NO_PORT)
-			tx[out][ntx[out]++] = m;
-		else {
-			if (forward)
-				wk->c.reason[CP_R_NO_UPLINK]++;
-			rte_pktmbuf_free(m);
-		}
+void cp_worker_burst(struct cp_worker *wk, unsigned in_port, struct rte_mbuf **pkts, unsigned n)
+{
+	struct cp_dp *dp = wk->dp;
+	const struct cp_view *v = __atomic_load_n(&dp->view, __ATOMIC_ACQUIRE);
+	uint64_t now = dp->replay ? 0 : cp_clock_ns(dp);
+	struct txq q;
+
+	for (unsigned p = 0; p < dp->n_ports; p++)
+		q.n[p] = 0;
+	for (unsigned done = 0; done < n;)
+		done += burst_part(wk, v, in_port, pkts + done, n - done, now, &q);
+	if (unlikely(cp_reasm_held(wk->reasm) > 0)) {
+		uint64_t t = dp->replay ? wk->last_now : now;
+		expire_fragments(wk, v, in_port, t, 0, &q);
 	}
-	if (dp->replay)
-		return;
-	for (unsigned p = 0; p < dp->n_ports; p++) {
-		if (ntx[p] == 0)
-			continue;
-		uint16_t sent = rte_eth_tx_burst(dp->ports[p].port_id, (uint16_t)wk->id, tx[p],
-						 (uint16_t)ntx[p]);
-		for (unsigned j = 0; j < sent; j++) {
-			wk->c.port_tx_pkts[p]++;
-			wk->c.port_tx_bytes[p] += rte_pktmbuf_pkt_len(tx[p][j]);
-		}
-		if (sent < ntx[p]) {
-			wk->c.reason[CP_R_TX_FULL] += ntx[p] - sent;
-			rte_pktmbuf_free_bulk(&tx[p][sent], ntx[p] - sent);
-		}
-	}
+	if (!dp->replay)
+		txq_flush_all(wk, &q);
 }
 
 static void on_flow_removed(struct cp_flow *f, void *arg)
@@ -522,10 +690,13 @@ int cp_worker_init(struct cp_worker *wk, struct cp_dp *dp, unsigned id, uint32_t
 	}
 	wk->ft.on_remove = on_flow_removed;
 	wk->ft.on_remove_arg = wk;
-	if (cp_insp_pool_init(&wk->insp, n_ctx, n_ctx / 16 + 4) != 0) {
-		fprintf(stderr, "chokepoint: out of memory for the inspection state of worker %u\n",
-			id);
-		cp_flow_table_free(&wk->ft);
+	struct cp_reasm_cfg rc = {CP_WK_FRAG_DATAGRAMS, CP_WK_FRAG_HELD, CP_WK_FRAG_TIMEOUT};
+	snprintf(name, sizeof(name), "cp_frag_%u", id);
+	wk->held = calloc(CP_WK_FRAG_HELD_MAX, sizeof(*wk->held));
+	if (cp_insp_pool_init(&wk->insp, n_ctx, n_ctx / 16 + 4) != 0 || wk->held == NULL ||
+	    (wk->reasm = cp_reasm_create(name, SOCKET_ID_ANY, &rc, dp->pool)) == NULL) {
+		fprintf(stderr, "chokepoint: out of memory for the state of worker %u\n", id);
+		cp_worker_fini(wk);
 		return -1;
 	}
 	return 0;
@@ -535,6 +706,10 @@ void cp_worker_fini(struct cp_worker *wk)
 {
 	cp_flow_table_free(&wk->ft);
 	cp_insp_pool_free(&wk->insp);
+	cp_reasm_free(wk->reasm);
+	wk->reasm = NULL;
+	free(wk->held);
+	wk->held = NULL;
 }
 
 int cp_worker_main(void *arg)
@@ -548,6 +723,9 @@ int cp_worker_main(void *arg)
 	while (!dp->quit) {
 		uint64_t t0 = rte_rdtsc();
 		bool busy = false;
+		/* Replay: read before polling, so that everything dispatched before the request
+		 * has been processed when it is honoured (see replay.c). */
+		uint64_t flush = dp->replay ? __atomic_load_n(&dp->flush_n, __ATOMIC_ACQUIRE) : 0;
 		for (unsigned q = 0; q < dp->n_rx; q++) {
 			uint16_t nb =
 			    rte_eth_rx_burst(dp->rx_port_id[q], (uint16_t)wk->id, pkts, CP_BURST);
@@ -570,6 +748,12 @@ int cp_worker_main(void *arg)
 			}
 			wk->c.work_cycles += rte_rdtsc() - w0;
 		}
+		if (!busy && flush > wk->flushed) {
+			const struct cp_view *v = __atomic_load_n(&dp->view, __ATOMIC_ACQUIRE);
+			struct txq q = {0};
+			expire_fragments(wk, v, 0, wk->last_now, flush, &q);
+			wk->flushed = flush;
+		}
 		rte_rcu_qsbr_quiescent(dp->qsv, wk->id);
 		if (++wk->loops % SWEEP_EVERY == 0) {
 			const struct cp_view *v = __atomic_load_n(&dp->view, __ATOMIC_ACQUIRE);
@@ -577,6 +761,10 @@ int cp_worker_main(void *arg)
 			if (v->pol != NULL)
 				wk->c.flows_evicted += cp_flow_sweep(
 				    &wk->ft, now, v->pol->flow_timeout_ns, SWEEP_SCAN);
+			if (!dp->replay && cp_reasm_held(wk->reasm) > 0) {
+				struct txq q = {0};
+				expire_fragments(wk, v, 0, now, 0, &q);
+			}
 			rte_rcu_qsbr_quiescent(dp->qsv, wk->id);
 		}
 		uint64_t dt = rte_rdtsc() - t0;

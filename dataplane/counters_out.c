@@ -156,6 +156,11 @@ static void summary_rule(const char *name, uint64_t pkts, uint64_t bytes, void *
 			(unsigned long)bytes);
 }
 
+static void summary_category(const char *name, uint64_t matches, uint64_t flows, void *arg)
+{
+	fprintf(arg, "  %-28s %10lu %14lu\n", name, (unsigned long)flows, (unsigned long)matches);
+}
+
 void cp_counters_summary(FILE *f, struct cp_dp *dp, struct cp_ctl *ctl, uint64_t now,
 			 const char *in, const char *out)
 {
@@ -173,6 +178,10 @@ void cp_counters_summary(FILE *f, struct cp_dp *dp, struct cp_ctl *ctl, uint64_t
 	fprintf(f, "  %-28s %10lu\n", "total", (unsigned long)total);
 	fprintf(f, "  %-28s %10s %14s\n", "rule", "packets", "bytes");
 	cp_ctl_rule_counters(ctl, summary_rule, f);
+	if (ctl->pol != NULL && ctl->pol->pl != NULL) {
+		fprintf(f, "  %-28s %10s %14s\n", "category", "flows", "matches");
+		cp_ctl_category_counters(ctl, summary_category, f);
+	}
 	fprintf(f, "  %-28s %10s\n", "drop reason", "packets");
 	for (unsigned r = 2; r < CP_R_MAX; r++)
 		if (s.reason[r] > 0)

@@ -88,15 +88,19 @@ counters_seen() {
 	local k out=""
 	for k in category_flows_total.social category_matches_total.social \
 		rule_packets_total.no-social packets_total.reject injected_total \
+		extract_total.sni.parsed extract_total.host.parsed extract_total.dns.parsed \
 		drop_reason_total.out-of-order drop_reason_total.inspect-busy; do
 		out="$out $k+$(pl_delta "$1" "$2" "$k")"
 	done
 	echo "counters:$out"
 }
 
-# Problems with the counters of a flow that must have passed untouched (snapshots $1, $2).
+# Problems with the counters of a flow that must have been inspected (extractor $3 found its
+# protocol) and passed untouched (snapshots $1, $2).
 untouched() {
 	local d
+	d=$(pl_delta "$1" "$2" "extract_total.$3.parsed")
+	[ "$d" -ge 1 ] 2>/dev/null || echo "extract_total.$3.parsed rose by $d, want >= 1"
 	d=$(pl_delta "$1" "$2" category_flows_total.social)
 	[ "$d" = 0 ] || echo "category_flows_total.social rose by $d"
 	d=$(pl_delta "$1" "$2" injected_total)
@@ -152,7 +156,7 @@ check_https_allowed() {
 	pl_snap s1b
 	why=$(want_ok "$r")
 	[ -z "$why" ] || bad+=("$why")
-	mapfile -t -O "${#bad[@]}" bad < <(untouched s1a s1b)
+	mapfile -t -O "${#bad[@]}" bad < <(untouched s1a s1b sni)
 	report "$name" s1a s1b "exit/code/secs $r" "${bad[@]}"
 }
 
@@ -178,7 +182,7 @@ check_dns_allowed() {
 		bad+=("dig gave exit/status/answers $r, want 0 NOERROR $ALLOWED_IP ($(cl_tail \
 			"$LT_DIR/dig-allowed.example.out" 3))")
 	lt_wait_for 2 pl_queried allowed.example || bad+=("dnsmasq logged no query for allowed.example")
-	mapfile -t -O "${#bad[@]}" bad < <(untouched s3a s3b)
+	mapfile -t -O "${#bad[@]}" bad < <(untouched s3a s3b dns)
 	report "$name" s3a s3b "exit/status/answers $r" "${bad[@]}"
 }
 
@@ -213,7 +217,7 @@ check_http_host() {
 	pl_snap s5b
 	why=$(want_ok "$r")
 	[ -z "$why" ] || bad+=("$why")
-	mapfile -t -O "${#bad[@]}" bad < <(untouched s5a s5b)
+	mapfile -t -O "${#bad[@]}" bad < <(untouched s5a s5b host)
 	report "$name" s5a s5b "exit/code/secs $r" "${bad[@]}"
 
 	name=5b-http-social-host-reset

@@ -218,7 +218,9 @@ static const char counters_json[] =
     "  \"bytes_total\": {\"pass\": 222, \"drop\": 180, \"reject\": 60},\n"
     "  \"rule_packets_total\": {\"web\": 2, \"no-social\": 1, \"deny\": 3},\n"
     "  \"rule_bytes_total\": {\"web\": 148, \"no-social\": 60, \"deny\": 180},\n"
-    "  \"category_matches_total\": {},\n"
+    "  \"category_matches_total\": {\"social\": 2},\n"
+    "  \"category_flows_total\": {\"social\": 1},\n"
+    "  \"extract_total\": {\"sni\": {\"parsed\": 1, \"truncated\": 0}},\n"
     "  \"drop_reason_total\": {\"rule\": 4, \"malformed-ipv4\": 1},\n"
     "  \"port_packets_total\": {\"inside\": {\"rx\": 3, \"tx\": 0}, \"fiber\": {\"rx\": 4, "
     "\"tx\": 3}},\n"
@@ -261,6 +263,14 @@ static const char counters_prom[] =
     "chokepoint_rule_bytes_total{dataplane=\"dp0\",rule=\"deny\"} 180\n"
     "# HELP chokepoint_category_matches_total Payload classification matches by category\n"
     "# TYPE chokepoint_category_matches_total counter\n"
+    "chokepoint_category_matches_total{dataplane=\"dp0\",category=\"social\"} 2\n"
+    "# HELP chokepoint_category_flows_total Flows in which a category matched\n"
+    "# TYPE chokepoint_category_flows_total counter\n"
+    "chokepoint_category_flows_total{dataplane=\"dp0\",category=\"social\"} 1\n"
+    "# HELP chokepoint_extract_total Names looked for in payloads, by extractor and outcome\n"
+    "# TYPE chokepoint_extract_total counter\n"
+    "chokepoint_extract_total{dataplane=\"dp0\",extractor=\"sni\",outcome=\"parsed\"} 1\n"
+    "chokepoint_extract_total{dataplane=\"dp0\",extractor=\"sni\",outcome=\"truncated\"} 0\n"
     "# HELP chokepoint_drop_reason_total Packets dropped or rejected, by reason\n"
     "# TYPE chokepoint_drop_reason_total counter\n"
     "chokepoint_drop_reason_total{dataplane=\"dp0\",reason=\"rule\"} 4\n"
@@ -304,6 +314,12 @@ static const char counters_prom[] =
     "# HELP chokepoint_inject_failed_total Rejects whose frames could not be generated\n"
     "# TYPE chokepoint_inject_failed_total counter\n"
     "chokepoint_inject_failed_total{dataplane=\"dp0\"} 0\n"
+    "# HELP chokepoint_payload_retransmits_total TCP segments under inspection that repeated "
+    "bytes already inspected\n"
+    "# TYPE chokepoint_payload_retransmits_total counter\n"
+    "# HELP chokepoint_payload_overlaps_total TCP segments under inspection that partly "
+    "repeated bytes already inspected\n"
+    "# TYPE chokepoint_payload_overlaps_total counter\n"
     "# HELP chokepoint_grants_active Grants in force\n"
     "# TYPE chokepoint_grants_active gauge\n"
     "chokepoint_grants_active{dataplane=\"dp0\"} 1\n"
@@ -341,8 +357,8 @@ static void test_counters_minimal(void **state)
 		samples += line[0] != '#';
 		line += n + (line[n] != '\0');
 	}
-	assert_int_equal(helps, 20);
-	assert_int_equal(types, 20);
+	assert_int_equal(helps, 24);
+	assert_int_equal(types, 24);
 	assert_int_equal(samples, 2);
 	assert_non_null(strstr(text, "\nchokepoint_flows_active 2\n"));
 	assert_non_null(strstr(text, "\nchokepoint_packets_total{verdict=\"pass\"} 1\n"));

@@ -53,6 +53,7 @@ test-live:
 	CHOKEPOINT=$(CHOKEPOINT) CHOKECTL=$(CHOKECTL) bash tests/live/control.sh
 	CHOKEPOINT=$(CHOKEPOINT) CHOKECTL=$(CHOKECTL) bash tests/live/prometheus.sh
 	CHOKEPOINT=$(CHOKEPOINT) CHOKECTL=$(CHOKECTL) bash tests/live/two_dataplanes.sh
+	CHOKEPOINT=$(CHOKEPOINT) CHOKECTL=$(CHOKECTL) bash tests/live/payload.sh
 
 SWAP_EAL := --no-huge -m 1024 --no-shconf --no-pci --no-telemetry --log-level='*:error'
 test-swap:

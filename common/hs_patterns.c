@@ -501,6 +501,22 @@ void cp_hs_free(struct cp_hs_dbs *dbs)
 	memset(dbs, 0, sizeof(*dbs));
 }
 
+int cp_hs_check(const struct cp_policy_src *p, struct cp_diag *diag)
+{
+	int failures = 0;
+	for (int f = 0; f < CP_FIELD_MAX; f++) {
+		struct field_set s;
+		int n = collect_field(p, diag, (enum cp_field)f, &s);
+		field_set_free(&s);
+		if (n < 0) {
+			out_of_memory(p, diag);
+			return -1;
+		}
+		failures += n;
+	}
+	return failures > 0 ? -1 : 0;
+}
+
 int cp_hs_ids(const struct cp_policy_src *p, struct cp_hs_dbs *out)
 {
 	memset(out, 0, sizeof(*out));

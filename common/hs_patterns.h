@@ -40,6 +40,11 @@ int cp_hs_payload_expr(const char *entry, char *expr, size_t exprlen, unsigned *
 int cp_hs_compile(const struct cp_policy_src *p, struct cp_hs_dbs *out, struct cp_diag *diag);
 void cp_hs_free(struct cp_hs_dbs *dbs);
 
+/* Check every entry of p on its own (translation, and a compile of each regex), reporting each bad
+ * one at its line as cp_hs_compile does, without building the databases (which takes long for
+ * large name lists). Returns 0 or -1. */
+int cp_hs_check(const struct cp_policy_src *p, struct cp_diag *diag);
+
 /* The match id -> category maps of p's databases as cp_hs_compile numbers them (every entry of a
  * field, categories in order), without compiling: the dataplane pairs them with databases it
  * deserialized. out->db[] are left NULL. Returns 0, or -1 when out of memory (out left empty). */

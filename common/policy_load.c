@@ -1177,17 +1177,12 @@ static void loader_free(struct loader *ld)
 	free(ld->msgs);
 }
 
-/* Hyperscan must accept every pattern; then the shadowed-rule warnings. */
+/* Hyperscan must accept every pattern (each on its own: whoever needs the databases builds
+ * them); then the shadowed-rule warnings. */
 static void final_checks(const struct cp_policy_src *p, struct cp_diag *diag, unsigned errors0)
 {
-	if (p->n_categories > 0) {
-		struct cp_hs_dbs dbs;
-		memset(&dbs, 0, sizeof(dbs));
-		if (cp_hs_compile(p, &dbs, diag) == 0)
-			cp_hs_free(&dbs);
-		else if (diag->errors == errors0)
-			cp_diag_error(diag, p->file, 0, "categories could not be compiled");
-	}
+	if (p->n_categories > 0 && cp_hs_check(p, diag) != 0 && diag->errors == errors0)
+		cp_diag_error(diag, p->file, 0, "categories could not be compiled");
 	if (diag->errors == errors0)
 		cp_policy_shadow_check(p, diag);
 }

@@ -11,6 +11,7 @@
 #include "client.h"
 #include "diag.h"
 #include "duration.h"
+#include "hs_patterns.h"
 #include "policy.h"
 #include "serve.h"
 #include "top.h"
@@ -100,6 +101,15 @@ static int cmd_check(const struct subcommand *cmd, const struct cli *cli, int ar
 		struct cp_diag d;
 		cp_diag_init(&d);
 		struct cp_policy_src *p = cp_policy_load(argv[i], &d);
+		struct cp_hs_dbs dbs;
+		/* The databases themselves, as a push builds them: a pattern set may fail as a
+		 * whole (too large) where every entry passed on its own. */
+		if (p != NULL && p->n_categories > 0 && cp_hs_compile(p, &dbs, &d) == 0)
+			cp_hs_free(&dbs);
+		else if (p != NULL && p->n_categories > 0) {
+			cp_policy_free(p);
+			p = NULL;
+		}
 		cp_diag_print(&d, stderr);
 		if (p == NULL) {
 			failed = true;

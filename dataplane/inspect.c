@@ -98,9 +98,10 @@ static void scan_name(struct cp_payload_rt *pl, unsigned w, int field, const cha
 
 enum { OUT_PARSED = 0, OUT_MALFORMED = 1, OUT_TRUNCATED = 2 };
 
-/* One extractor over the initiator's bytes s[0..len): true when it is finished. */
+/* One extractor over the initiator's bytes s[0..len): true when it is finished. cut: len stops
+ * short of the datagram (inspect_bytes), so what is not complete is truncated, not malformed. */
 static bool extract_one(struct cp_payload_rt *pl, unsigned w, int field, const uint8_t *s,
-			size_t len, bool tcp, struct cp_insp_out *out)
+			size_t len, bool tcp, bool cut, struct cp_insp_out *out)
 {
 	char name[CP_EXT_NAME_CAP];
 	size_t nlen = 0;
@@ -108,6 +109,10 @@ static bool extract_one(struct cp_payload_rt *pl, unsigned w, int field, const u
 			: field == CP_FIELD_HOST
 			    ? cp_extract_http_host(s, len, name, sizeof(name), &nlen)
 			    : cp_extract_dns(s, len, tcp, name, sizeof(name), &nlen);
+	if (cut && (r == CP_EXT_MORE || r == CP_EXT_MALFORMED)) {
+		out->c->extract[field][OUT_TRUNCATED]++;
+		return true;
+	}
 	switch (r) {
 	case CP_EXT_MORE:
 		return false;
@@ -132,7 +137,7 @@ static void extract_all(struct cp_payload_rt *pl, unsigned w, struct cp_insp *x,
 			size_t len, struct cp_insp_out *out)
 {
 	for (int f = 0; f < CP_NAME_BITS; f++)
-		if ((x->names & (1u << f)) && extract_one(pl, w, f, s, len, true, out))
+		if ((x->names & (1u << f)) && extract_one(pl, w, f, s, len, true, false, out))
 			x->names &= (uint8_t) ~(1u << f);
 }
 
@@ -273,7 +278,7 @@ enum cp_insp_rc cp_inspect(struct cp_insp_pool *pool, struct cp_payload_rt *pl, 
 		if (d == 0 && in->tcp && !feed_names(pool, pl, w, x, data, n, n == left, out))
 			return CP_INSP_BUSY;
 		if (d == 0 && !in->tcp && in->resp_port == 53 && pl->dbs.db[CP_FIELD_DNS] != NULL)
-			extract_one(pl, w, CP_FIELD_DNS, data, n, false, out);
+			extract_one(pl, w, CP_FIELD_DNS, data, n, false, n < len, out);
 		scan_payload(pl, w, x, d, data, n, in->tcp, out);
 		x->seen[d] += n;
 	}

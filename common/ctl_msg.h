@@ -80,7 +80,7 @@
 #define CP_MSG_NAME_MAX	   63u	       /* NAME bytes (fits a 64-byte buffer with its NUL) */
 #define CP_MSG_MESSAGE_MAX 65536u      /* MESSAGE bytes */
 #define CP_MSG_JSON_MAX	   (16u << 20) /* JSON bytes */
-#define CP_MSG_HS_FIELDS   4	       /* HS_DB fields 0..3, = CP_FIELD_MAX */
+#define CP_MSG_HS_FIELDS   7	       /* HS_DB slots 0..6, = CP_DB_MAX (hs_patterns.h) */
 #define CP_MSG_PREFIX_LEN  18
 #define CP_MSG_GRANT_LEN   (CP_MSG_PREFIX_LEN + 3 * 8)
 

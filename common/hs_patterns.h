@@ -6,22 +6,53 @@
 #define CP_HS_PATTERNS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <hs.h>
 
 #include "diag.h"
 #include "policy.h"
 
-struct cp_hs_dbs {
-	hs_database_t *db[CP_FIELD_MAX];     /* NULL when the field has no entries */
-	unsigned *id_category[CP_FIELD_MAX]; /* Hyperscan match id -> category index */
-	unsigned n_ids[CP_FIELD_MAX];
+/* Database slots: one per field (name fields: their domain and exact entries, scanned with a '.'
+ * in front of the name), and one per name field for its regex entries (scanned over the name). */
+enum cp_hs_slot {
+	CP_DB_SNI = CP_FIELD_SNI,
+	CP_DB_HOST = CP_FIELD_HOST,
+	CP_DB_DNS = CP_FIELD_DNS,
+	CP_DB_PAYLOAD = CP_FIELD_PAYLOAD,
+	CP_DB_SNI_RE,
+	CP_DB_HOST_RE,
+	CP_DB_DNS_RE,
+	CP_DB_MAX
 };
 
+#define CP_HS_NAME_MAX 253 /* the longest name cp_hs_scan_name looks at */
+
+struct cp_hs_dbs {
+	hs_database_t *db[CP_DB_MAX];	  /* NULL when the slot has no entries */
+	unsigned *id_category[CP_DB_MAX]; /* Hyperscan match id -> category index */
+	unsigned n_ids[CP_DB_MAX];
+};
+
+/* The slot of an entry of field f. */
+static inline int cp_hs_slot(enum cp_field f, const char *entry)
+{
+	return f != CP_FIELD_PAYLOAD && entry != NULL && entry[0] == '/' ? CP_DB_SNI_RE + (int)f
+									 : (int)f;
+}
+
+/* Match a name (len bytes, normalized: lowercase, no trailing dot) of field f against both of
+ * the field's databases: bit c of *cats is set for each category c that matched, and
+ * cat_ctr[2c] counted (when not NULL). scratch must fit every database. Returns the number of
+ * databases scanned. */
+int cp_hs_scan_name(const struct cp_hs_dbs *dbs, enum cp_field f, const char *name, size_t len,
+		    hs_scratch_t *scratch, uint64_t *cats, uint64_t *cat_ctr);
+
 /* Translate one name entry (sni/host/dns) into a Hyperscan expression and flags:
- *  "example.com"  -> matches example.com and every subdomain on a label boundary, caseless, a
- *                    trailing dot in the entry ignored (the subject name never ends in a dot);
- *  "=example.com" -> exactly that name, caseless;
+ *  "example.com"  -> "\x2eexample\x2ecom\z" over the name with a '.' in front: example.com and
+ *                    every subdomain on a label boundary, caseless, a trailing dot in the entry
+ *                    ignored (the subject name never ends in a dot);
+ *  "=example.com" -> "^\x2eexample..." the same, exactly that name;
  *  "/re/flags"    -> the regex as written (no anchors added), flags i, s, m.
  * The flags returned include HS_FLAG_SINGLEMATCH (a category only needs to know an entry matched).
  * Returns 0, or -1 with a one-line message in err (e.g. "bad domain name \"a..b\""). */

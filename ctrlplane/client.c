@@ -41,7 +41,7 @@ int cp_client_call(const char *path, const struct cp_msg_buf *req, struct cp_msg
 
 static int put_dbs(struct cp_msg_buf *b, const struct cp_hs_dbs *dbs)
 {
-	for (unsigned f = 0; f < CP_FIELD_MAX; f++) {
+	for (unsigned f = 0; f < CP_DB_MAX; f++) {
 		char *bytes = NULL;
 		size_t len = 0;
 		if (dbs->db[f] == NULL)

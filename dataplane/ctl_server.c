@@ -92,12 +92,13 @@ static void reply_ok(struct cp_msg_buf *out, const struct cp_msg *m, const char 
 static int load_hs_dbs(const struct cp_req_install_policy *r, const struct cp_policy_src *p,
 		       struct cp_hs_dbs *dbs, char *err, size_t errlen)
 {
-	static const char *const names[CP_FIELD_MAX] = {"sni", "host", "dns", "payload"};
+	static const char *const names[CP_DB_MAX] = {
+	    "sni", "host", "dns", "payload", "sni regex", "host regex", "dns regex"};
 	if (cp_hs_ids(p, dbs) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (unsigned f = 0; f < CP_FIELD_MAX; f++) {
+	for (unsigned f = 0; f < CP_DB_MAX; f++) {
 		const char *want = f == CP_FIELD_PAYLOAD ? "Mode: STREAM" : "Mode: BLOCK";
 		char *info = NULL;
 		bool ok;

@@ -91,9 +91,14 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 static void scan_name(struct cp_payload_rt *pl, unsigned w, int field, const char *name, size_t len,
 		      struct cp_insp_out *out)
 {
-	struct match_ctx m = {pl, pl->wk[w].cat_ctr, 0, field};
-	hs_scan(pl->dbs.db[field], name, (unsigned)len, 0, pl->wk[w].scratch, on_match, &m);
-	out->cats |= m.cats;
+	cp_hs_scan_name(&pl->dbs, (enum cp_field)field, name, len, pl->wk[w].scratch, &out->cats,
+			pl->wk[w].cat_ctr);
+}
+
+/* Whether the policy has any entry for name field f. */
+static inline bool has_names(const struct cp_payload_rt *pl, int f)
+{
+	return pl->dbs.db[f] != NULL || pl->dbs.db[CP_DB_SNI_RE + f] != NULL;
 }
 
 enum { OUT_PARSED = 0, OUT_MALFORMED = 1, OUT_TRUNCATED = 2 };
@@ -221,7 +226,7 @@ static struct cp_insp *ctx_get(struct cp_insp_pool *pool, struct cp_payload_rt *
 		x->buf = CP_NO_INSP;
 		x->gen = gen;
 		for (int f = 0; f < CP_NAME_BITS; f++)
-			if (pl->dbs.db[f] != NULL)
+			if (has_names(pl, f))
 				x->names |= (uint8_t)(1u << f);
 		/* DNS names are looked for on port 53 only; in UDP, per datagram. */
 		if (!in->tcp || in->resp_port != 53)
@@ -277,7 +282,7 @@ enum cp_insp_rc cp_inspect(struct cp_insp_pool *pool, struct cp_payload_rt *pl, 
 			return CP_INSP_BUSY;
 		if (d == 0 && in->tcp && !feed_names(pool, pl, w, x, data, n, n == left, out))
 			return CP_INSP_BUSY;
-		if (d == 0 && !in->tcp && in->resp_port == 53 && pl->dbs.db[CP_FIELD_DNS] != NULL)
+		if (d == 0 && !in->tcp && in->resp_port == 53 && has_names(pl, CP_FIELD_DNS))
 			extract_one(pl, w, CP_FIELD_DNS, data, n, false, n < len, out);
 		scan_payload(pl, w, x, d, data, n, in->tcp, out);
 		x->seen[d] += n;

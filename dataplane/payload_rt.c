@@ -78,7 +78,7 @@ struct cp_payload_rt *cp_payload_rt_build(const struct cp_policy_src *src, struc
 	for (unsigned r = 0; r < src->n_rules; r++)
 		for (unsigned k = 0; k < src->rules[r].n_categories; k++)
 			pl->rule_cats[r] |= 1ull << src->rules[r].categories[k];
-	for (int f = 0; f < CP_FIELD_MAX; f++) {
+	for (int f = 0; f < CP_DB_MAX; f++) {
 		hs_error_t rc;
 		if (pl->dbs.db[f] != NULL &&
 		    (rc = hs_alloc_scratch(pl->dbs.db[f], &proto)) != HS_SUCCESS) {

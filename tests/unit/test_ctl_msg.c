@@ -674,10 +674,10 @@ static void b_hs1(struct raw *r)
 	raw_tlv(r, CP_TAG_POLICY_TEXT, "x", 1);
 	raw_tlv(r, CP_TAG_HS_DB, "\0", 1);
 }
-static void b_hs_field4(struct raw *r)
+static void b_hs_field7(struct raw *r)
 {
 	raw_tlv(r, CP_TAG_POLICY_TEXT, "x", 1);
-	raw_tlv(r, CP_TAG_HS_DB, "\4db", 3);
+	raw_tlv(r, CP_TAG_HS_DB, "\7db", 3);
 }
 static void b_name_empty(struct raw *r)
 {
@@ -843,7 +843,7 @@ static const struct bad_case bad_cases[] = {
      "GENERATION: length 8, expected 4"},
     {"GRANT_ENTRY 41", CP_MSG_GRANTS_SET, b_grant41, AT_PARSE, "GRANT_ENTRY: length 41, expected"},
     {"HS_DB 1", CP_MSG_INSTALL_POLICY, b_hs1, AT_PARSE, "HS_DB: length 1 outside"},
-    {"HS_DB field 4", CP_MSG_INSTALL_POLICY, b_hs_field4, AT_PARSE, "HS_DB: field 4"},
+    {"HS_DB field 7", CP_MSG_INSTALL_POLICY, b_hs_field7, AT_PARSE, "HS_DB: field 7"},
     {"NAME empty", CP_MSG_UPLINK, b_name_empty, AT_PARSE, "NAME: length 0 outside 1..63"},
     {"NAME 64", CP_MSG_UPLINK, b_name64, AT_PARSE, "NAME: length 64 outside 1..63"},
     {"NAME NUL", CP_MSG_UPLINK, b_name_nul, AT_PARSE, "NAME: contains a NUL"},
@@ -1080,7 +1080,7 @@ static void test_encoder_refusals(void **state)
 			rc = cp_msg_put_bytes(&b, CP_TAG_NAME, "a\0b", 3), why = "NUL";
 			break;
 		case 5:
-			rc = cp_msg_put_hs_db(&b, 4, "db", 2), why = "HS_DB: field 4";
+			rc = cp_msg_put_hs_db(&b, 7, "db", 2), why = "HS_DB: field 7";
 			break;
 		case 6:
 			rc = cp_msg_put_hs_db(&b, 0, "", 0), why = "HS_DB: length 1";

@@ -265,6 +265,9 @@ int cp_live_run(const char *config, const char *policy)
 	rte_eal_mp_wait_lcore();
 	cp_counters_json(stdout, &dp, &ctl, cp_clock_ns(&dp));
 	status = 0;
+	cp_ctl_fini(&ctl);
+	for (unsigned i = 0; i < dp.n_workers; i++)
+		cp_worker_fini(&dp.workers[i]);
 	for (unsigned p = 0; p < dp.n_ports; p++) {
 		rte_eth_dev_stop(dp.ports[p].port_id);
 		rte_eth_dev_close(dp.ports[p].port_id);

@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_malloc.h>
-
 static int hs_fail(char *err, size_t errlen, const char *what, hs_error_t rc)
 {
 	snprintf(err, errlen, "Hyperscan: cannot %s (error %d)", what, (int)rc);
@@ -69,8 +67,10 @@ struct cp_payload_rt *cp_payload_rt_build(const struct cp_policy_src *src, struc
 			if (strcmp(prev->categories[o].name, src->categories[c].name) == 0)
 				pl->remap[o] = (uint8_t)c;
 	pl->rule_cats = calloc(src->n_rules + 1, sizeof(*pl->rule_cats));
-	pl->wk =
-	    rte_zmalloc("cp_payload_wk", sizeof(*pl->wk) * (n_workers + 1), RTE_CACHE_LINE_SIZE);
+	/* Plain memory (cache-line aligned): it holds pointers to Hyperscan's allocations. */
+	pl->wk = aligned_alloc(RTE_CACHE_LINE_SIZE, sizeof(*pl->wk) * (n_workers + 1));
+	if (pl->wk != NULL)
+		memset(pl->wk, 0, sizeof(*pl->wk) * (n_workers + 1));
 	if (pl->rule_cats == NULL || pl->wk == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -113,7 +113,7 @@ void cp_payload_rt_free(struct cp_payload_rt *pl)
 		free(pw->cat_ctr);
 		hs_free_scratch(pw->scratch);
 	}
-	rte_free(pl->wk);
+	free(pl->wk);
 	free(pl->rule_cats);
 	cp_hs_free(&pl->dbs);
 	free(pl);

@@ -590,6 +590,10 @@ out:
 	cp_events_free(r->ev, r->n_ev);
 	if (r->stamps != NULL)
 		pcap_close(r->stamps);
+	if (r->ctl.dp != NULL)
+		cp_ctl_fini(&r->ctl);
+	for (unsigned w = 0; r->dp.workers != NULL && w < r->dp.n_workers; w++)
+		cp_worker_fini(&r->dp.workers[w]);
 	free(r);
 	return status;
 }

@@ -34,10 +34,16 @@ struct cp_flow {
 	uint64_t cats;	     /* categories matched (indexes of policy generation gen) */
 	uint64_t pending;    /* categories that would change the decision */
 	uint32_t insp;	     /* inspection context, CP_NO_INSP */
-	uint32_t isn[2];     /* SYN sequence numbers, [0] the initiator's, when isn_known */
-	uint8_t isn_known;   /* bit per direction */
+	union {
+		uint32_t isn[2];   /* TCP: SYN sequence numbers, [0] the initiator's */
+		uint32_t useen[2]; /* UDP: payload bytes inspected per direction */
+	};
+	uint8_t tcp_seen; /* TCP: CP_SEEN_SYN << dir (isn known), CP_SEEN_FIN << dir */
 	uint8_t pad[3];
 };
+
+#define CP_SEEN_SYN 0x1
+#define CP_SEEN_FIN 0x4
 
 /* Inspection: idle (no category could change the decision), under way, or over for good. */
 enum cp_insp_state { CP_FI_IDLE = 0, CP_FI_ACTIVE = 1, CP_FI_OVER = 2 };

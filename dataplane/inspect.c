@@ -252,43 +252,52 @@ enum cp_insp_rc cp_inspect(struct cp_insp_pool *pool, struct cp_payload_rt *pl, 
 
 	if (len == 0)
 		return CP_INSP_MORE;
+	if (!in->tcp) { /* each datagram on its own: only the byte counts are kept, in the flow */
+		uint32_t seen = in->useen[d];
+		uint32_t n = seen < inspect_bytes ? inspect_bytes - seen : 0;
+		if (n > len)
+			n = len;
+		if (n > 0) {
+			if (d == 0 && in->resp_port == 53 && has_names(pl, CP_FIELD_DNS))
+				extract_one(pl, w, CP_FIELD_DNS, data, n, false, n < len, out);
+			scan_payload(pl, w, NULL, d, data, n, false, out);
+			in->useen[d] = seen + n;
+		}
+		return in->useen[0] >= inspect_bytes && in->useen[1] >= inspect_bytes
+			   ? CP_INSP_DONE
+			   : CP_INSP_MORE;
+	}
 	struct cp_insp *x = ctx_get(pool, pl, gen, ctx, in);
 	if (x == NULL)
 		return CP_INSP_BUSY;
-	if (in->tcp) {
-		if (!(x->seq_known & (1u << d))) {
-			x->next[d] = in->isn_known ? in->isn + 1 : in->seq;
-			x->seq_known |= (uint8_t)(1u << d);
-		}
-		int32_t off = (int32_t)(in->seq - x->next[d]);
-		if (off > 0)
-			return CP_INSP_GAP;
-		if ((int64_t)off + len <= 0) {
-			out->c->payload_retransmits++;
-			return CP_INSP_MORE;
-		}
-		if (off < 0) {
-			out->c->payload_overlaps++;
-			data += -(int64_t)off;
-			len -= (uint32_t) - (int64_t)off;
-		}
+	if (!(x->seq_known & (1u << d))) {
+		x->next[d] = in->isn_known ? in->isn + 1 : in->seq;
+		x->seq_known |= (uint8_t)(1u << d);
+	}
+	int32_t off = (int32_t)(in->seq - x->next[d]);
+	if (off > 0)
+		return CP_INSP_GAP;
+	if ((int64_t)off + len <= 0) {
+		out->c->payload_retransmits++;
+		return CP_INSP_MORE;
+	}
+	if (off < 0) {
+		out->c->payload_overlaps++;
+		data += -(int64_t)off;
+		len -= (uint32_t) - (int64_t)off;
 	}
 	uint32_t left = x->seen[d] < inspect_bytes ? inspect_bytes - x->seen[d] : 0;
 	uint32_t n = len < left ? len : left;
 	if (n > 0) {
-		if (in->tcp && pl->dbs.db[CP_FIELD_PAYLOAD] != NULL &&
-		    x->stream[d] == CP_NO_STREAM &&
+		if (pl->dbs.db[CP_FIELD_PAYLOAD] != NULL && x->stream[d] == CP_NO_STREAM &&
 		    (x->stream[d] = cp_pl_stream_take(pl, w)) == CP_NO_STREAM)
 			return CP_INSP_BUSY;
-		if (d == 0 && in->tcp && !feed_names(pool, pl, w, x, data, n, n == left, out))
+		if (d == 0 && !feed_names(pool, pl, w, x, data, n, n == left, out))
 			return CP_INSP_BUSY;
-		if (d == 0 && !in->tcp && in->resp_port == 53 && has_names(pl, CP_FIELD_DNS))
-			extract_one(pl, w, CP_FIELD_DNS, data, n, false, n < len, out);
-		scan_payload(pl, w, x, d, data, n, in->tcp, out);
+		scan_payload(pl, w, x, d, data, n, true, out);
 		x->seen[d] += n;
 	}
-	if (in->tcp)
-		x->next[d] += len;
+	x->next[d] += len;
 	return x->seen[0] >= inspect_bytes && x->seen[1] >= inspect_bytes ? CP_INSP_DONE
 									  : CP_INSP_MORE;
 }

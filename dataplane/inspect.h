@@ -47,6 +47,7 @@ struct cp_insp_in {
 	uint32_t len;
 	uint32_t seq;	    /* TCP sequence number */
 	uint32_t isn;	    /* the sender's SYN sequence number, when isn_known */
+	uint32_t *useen;    /* UDP: the flow's bytes inspected per direction (no context needed) */
 	uint8_t isn_known;  /* the handshake was seen for this direction */
 	uint8_t tcp;	    /* else UDP */
 	uint8_t dir;	    /* 0: from the initiator */
@@ -66,8 +67,9 @@ struct cp_insp_out {
 	uint64_t cats; /* categories matched by this packet (bits added) */
 };
 
-/* Inspect one packet of a flow whose context index is *ctx (CP_NO_INSP: none yet; taken here).
- * pl is the running policy's payload (generation gen), w the worker. */
+/* Inspect one packet of a flow whose context index is *ctx (CP_NO_INSP: none yet; taken here;
+ * TCP only: UDP keeps its byte counts in in->useen and takes no context). pl is the running
+ * policy's payload (generation gen), w the worker. */
 enum cp_insp_rc cp_inspect(struct cp_insp_pool *pool, struct cp_payload_rt *pl, unsigned w,
 			   uint32_t gen, uint32_t inspect_bytes, uint32_t *ctx,
 			   const struct cp_insp_in *in, struct cp_insp_out *out);

@@ -181,7 +181,8 @@ static void decide_flow(struct cp_worker *wk, const struct cp_view *v, const str
 		f->init_a = from_a;
 		f->insp = CP_NO_INSP;
 		f->insp_state = CP_FI_IDLE;
-		f->isn_known = 0;
+		f->tcp_seen = 0;
+		f->useen[0] = f->useen[1] = 0;
 		f->cats = 0;
 		f->gen = v->gen;
 		wk->c.flows_created++;
@@ -221,7 +222,8 @@ static void inspect_packet(struct cp_worker *wk, const struct cp_view *v, const 
 	    .len = p->payload_len,
 	    .seq = p->seq,
 	    .isn = f->isn[dir],
-	    .isn_known = (f->isn_known >> dir) & 1,
+	    .useen = f->useen,
+	    .isn_known = (f->tcp_seen >> dir) & CP_SEEN_SYN,
 	    .tcp = p->proto == 6,
 	    .dir = (uint8_t)dir,
 	    .resp_port = sender_init ? p->dport : p->sport,
@@ -474,13 +476,25 @@ static bool flow_step(struct cp_worker *wk, const struct cp_view *v, const struc
 		fresh = true;
 	}
 	decide_flow(wk, v, p, f, from_a, fresh, t, d);
+	unsigned dir = from_a == f->init_a ? 0 : 1;
 	if (f->insp_state != CP_FI_OVER && p->proto == 6 && (p->tcp_flags & CP_TCP_SYN)) {
-		unsigned dir = from_a == f->init_a ? 0 : 1;
 		f->isn[dir] = p->seq;
-		f->isn_known |= (uint8_t)(1u << dir);
+		f->tcp_seen |= (uint8_t)(CP_SEEN_SYN << dir);
 	}
 	if (f->insp_state == CP_FI_ACTIVE && p->payload_len > 0 && !f->rejected)
 		inspect_packet(wk, v, p, frame, f, from_a, t, d);
+	/* A TCP stream that ends (RST, or FIN both ways) has nothing more to inspect. */
+	if (f->insp_state == CP_FI_ACTIVE && p->proto == 6 &&
+	    (p->tcp_flags & (CP_TCP_FIN | CP_TCP_RST))) {
+		if (p->tcp_flags & CP_TCP_FIN)
+			f->tcp_seen |= (uint8_t)(CP_SEEN_FIN << dir);
+		if ((p->tcp_flags & CP_TCP_RST) ||
+		    (f->tcp_seen & (CP_SEEN_FIN | CP_SEEN_FIN << 1)) ==
+			(CP_SEEN_FIN | CP_SEEN_FIN << 1)) {
+			f->insp_state = CP_FI_OVER;
+			flow_release(wk, v, f);
+		}
+	}
 	f->last_ns = t;
 	if (d->verdict == CP_V_REJECT)
 		f->rejected = 1;

@@ -5,9 +5,13 @@
  * parsing, no flows, no stream state. Reported as TSC cycles per packet of the capture, to set
  * next to cp-bench's cycles per packet over the same capture.
  *
- *   cp-hsraw --pcap F --policy P [--seconds S]
+ * With --stream, the payload patterns are compiled in streaming mode (as the dataplane runs them)
+ * and each packet is scanned as one stream (scan, then reset), name patterns as before.
+ *
+ *   cp-hsraw --pcap F --policy P [--seconds S] [--stream]
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,8 +43,9 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 	return 0;
 }
 
-/* Every entry of field f of p, as cp_hs_compile translates it, compiled in block mode. */
-static hs_database_t *block_db(const struct cp_policy_src *p, enum cp_field f)
+/* Every entry of field f of p, as cp_hs_compile translates it, compiled in block mode (or
+ * streaming mode when stream is set). */
+static hs_database_t *field_db(const struct cp_policy_src *p, enum cp_field f, bool stream)
 {
 	unsigned n = 0, cap = 0;
 	for (unsigned c = 0; c < p->n_categories; c++)
@@ -68,7 +73,8 @@ static hs_database_t *block_db(const struct cp_policy_src *p, enum cp_field f)
 		}
 	hs_database_t *db = NULL;
 	hs_compile_error_t *ce = NULL;
-	if (hs_compile_multi((const char *const *)expr, flags, ids, n, HS_MODE_BLOCK, NULL, &db,
+	if (hs_compile_multi((const char *const *)expr, flags, ids, n,
+			     stream ? HS_MODE_STREAM : HS_MODE_BLOCK, NULL, &db,
 			     &ce) != HS_SUCCESS) {
 		fprintf(stderr, "cp-hsraw: %s\n", ce != NULL ? ce->message : "compile failed");
 		hs_free_compile_error(ce);
@@ -125,9 +131,11 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {{"pcap", required_argument, NULL, 'c'},
 					   {"policy", required_argument, NULL, 'p'},
 					   {"seconds", required_argument, NULL, 's'},
+					   {"stream", no_argument, NULL, 'S'},
 					   {NULL, 0, NULL, 0}};
 	const char *pcap = NULL, *policy = NULL;
 	double seconds = 3;
+	bool stream = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1)
 		if (c == 'c')
@@ -136,6 +144,8 @@ int main(int argc, char **argv)
 			policy = optarg;
 		else if (c == 's')
 			seconds = atof(optarg);
+		else if (c == 'S')
+			stream = true;
 		else
 			return 2;
 	if (pcap == NULL || policy == NULL) {
@@ -151,10 +161,15 @@ int main(int argc, char **argv)
 		return 1;
 	hs_database_t *db[CP_FIELD_MAX];
 	hs_scratch_t *scratch = NULL;
+	hs_stream_t *st = NULL;
 	for (int f = 0; f < CP_FIELD_MAX; f++)
-		if ((db[f] = block_db(p, (enum cp_field)f)) != NULL &&
+		if ((db[f] = field_db(p, (enum cp_field)f, stream && f == CP_FIELD_PAYLOAD)) !=
+			NULL &&
 		    hs_alloc_scratch(db[f], &scratch) != HS_SUCCESS)
 			return 1;
+	if (stream && db[CP_FIELD_PAYLOAD] != NULL &&
+	    hs_open_stream(db[CP_FIELD_PAYLOAD], 0, &st) != HS_SUCCESS)
+		return 1;
 	struct payload *pl = calloc(MAX_PKTS, sizeof(*pl));
 	unsigned npl = 0;
 	uint64_t bytes = 0;
@@ -168,10 +183,18 @@ int main(int argc, char **argv)
 	uint64_t pkts = 0, deadline = __rdtsc() + (uint64_t)(seconds * hz), t0 = __rdtsc();
 	while (__rdtsc() < deadline) {
 		for (unsigned i = 0; i < npl; i++)
-			for (int f = 0; f < CP_FIELD_MAX; f++)
-				if (db[f] != NULL)
+			for (int f = 0; f < CP_FIELD_MAX; f++) {
+				if (db[f] == NULL)
+					continue;
+				if (st != NULL && f == CP_FIELD_PAYLOAD) {
+					hs_scan_stream(st, (const char *)pl[i].p, pl[i].len, 0,
+						       scratch, on_match, &matches);
+					hs_reset_stream(st, 0, scratch, on_match, &matches);
+				} else {
 					hs_scan(db[f], (const char *)pl[i].p, pl[i].len, 0, scratch,
 						on_match, &matches);
+				}
+			}
 		pkts += n;
 	}
 	uint64_t cyc = __rdtsc() - t0;

@@ -205,13 +205,14 @@ int cp_hs_name_expr(const char *entry, char *expr, size_t exprlen, unsigned *fla
 		entry++;
 	if (check_domain(entry, &len, err, errlen) != 0)
 		return -1;
-	/* Names are scanned with a '.' in front (cp_hs_scan_name), so a label boundary is a plain
-	 * literal dot: much quicker to compile than an alternation with the start. \z, not $: "$"
-	 * would also match before a final newline in the subject. */
-	sb_puts(&b, exact ? "^\\x2e" : "\\x2e");
-	for (size_t i = 0; i < len; i++)
-		sb_put_literal(&b, (unsigned char)entry[i]);
-	sb_puts(&b, "\\z");
+	/* A plain literal, reversed, with the label boundary after it: names are scanned reversed
+	 * with a '.' after them (cp_hs_scan_name), and a match counts only when it starts the
+	 * subject (and, for =name, ends it). Domain lists share their endings (".com"), which a
+	 * literal matcher keys on: reversed, they differ where the matcher looks. */
+	(void)exact;
+	for (size_t i = len; i > 0; i--)
+		sb_put_literal(&b, (unsigned char)entry[i - 1]);
+	sb_puts(&b, "\\x2e");
 	*flags = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
 	return finish(&b, err, errlen);
 }
@@ -316,6 +317,7 @@ static int check_expr(const char *expr, unsigned flags, unsigned mode, bool full
 struct name_match {
 	const struct cp_hs_dbs *dbs;
 	int slot;
+	unsigned long long subject_len;
 	uint64_t *cats, *cat_ctr;
 };
 
@@ -324,9 +326,15 @@ static int on_name_match(unsigned id, unsigned long long from, unsigned long lon
 {
 	struct name_match *m = arg;
 	(void)from;
-	(void)to;
 	(void)flags;
-	if (id < m->dbs->n_ids[m->slot]) {
+	if (id >= m->dbs->n_ids[m->slot])
+		return 0;
+	if (m->slot < CP_FIELD_MAX) { /* a domain literal: it must start the subject */
+		uint16_t l = m->dbs->id_len[m->slot][id];
+		if (to != (l & CP_HS_LEN_MASK) || ((l & CP_HS_EXACT) && to != m->subject_len))
+			return 0;
+	}
+	{
 		unsigned c = m->dbs->id_category[m->slot][id];
 		*m->cats |= 1ull << c;
 		if (m->cat_ctr != NULL)
@@ -512,6 +520,35 @@ static int compile_slot(const struct cp_policy_src *p, struct cp_diag *diag, int
 	return -1;
 }
 
+/* The literal length (and exactness) of every domain entry of the name slots, by match id: what
+ * a match must end at to start the subject. */
+static int id_lengths(const struct cp_policy_src *p, struct cp_hs_dbs *out)
+{
+	for (int f = 0; f < CP_FIELD_PAYLOAD; f++) {
+		unsigned n = 0;
+		if (out->n_ids[f] == 0)
+			continue;
+		out->id_len[f] = calloc(out->n_ids[f], sizeof(uint16_t));
+		if (out->id_len[f] == NULL)
+			return -1;
+		for (unsigned c = 0; c < p->n_categories; c++)
+			for (unsigned k = 0; p->categories[c].pat[f] != NULL &&
+					     k < p->categories[c].n_pat[f] && n < out->n_ids[f];
+			     k++) {
+				const char *t = p->categories[c].pat[f][k].text;
+				if (!slot_takes(f, &p->categories[c].pat[f][k]))
+					continue;
+				bool exact = t[0] == '=';
+				size_t l = strlen(t + exact);
+				if (l > 0 && t[exact + l - 1] == '.')
+					l--;
+				out->id_len[f][n++] =
+				    (uint16_t)((l + 1) | (exact ? CP_HS_EXACT : 0));
+			}
+	}
+	return 0;
+}
+
 int cp_hs_compile(const struct cp_policy_src *p, struct cp_hs_dbs *out, struct cp_diag *diag)
 {
 	struct field_set sets[CP_DB_MAX];
@@ -534,6 +571,10 @@ int cp_hs_compile(const struct cp_policy_src *p, struct cp_hs_dbs *out, struct c
 		out->n_ids[d] = sets[d].n;
 		sets[d].cat = NULL;
 	}
+	if (id_lengths(p, out) != 0) {
+		out_of_memory(p, diag);
+		goto done;
+	}
 	rc = 0;
 done:
 	for (int d = 0; d < CP_DB_MAX; d++)
@@ -551,6 +592,8 @@ void cp_hs_free(struct cp_hs_dbs *dbs)
 		hs_free_database(dbs->db[d]); /* NULL is fine */
 		free(dbs->id_category[d]);
 	}
+	for (int f = 0; f < CP_FIELD_MAX; f++)
+		free(dbs->id_len[f]);
 	memset(dbs, 0, sizeof(*dbs));
 }
 
@@ -584,6 +627,8 @@ int cp_hs_ids(const struct cp_policy_src *p, struct cp_hs_dbs *out)
 					out->id_category[d][n++] = c;
 		out->n_ids[d] = n;
 	}
+	if (id_lengths(p, out) != 0)
+		goto oom;
 	return 0;
 oom:
 	cp_hs_free(out);
@@ -593,17 +638,18 @@ oom:
 int cp_hs_scan_name(const struct cp_hs_dbs *dbs, enum cp_field f, const char *name, size_t len,
 		    hs_scratch_t *scratch, uint64_t *cats, uint64_t *cat_ctr)
 {
-	struct name_match m = {dbs, 0, cats, cat_ctr};
-	char dotted[CP_HS_NAME_MAX + 2];
+	struct name_match m = {dbs, 0, len + 1, cats, cat_ctr};
+	char rev[CP_HS_NAME_MAX + 2];
 	int n = 0;
 
 	if (f >= CP_FIELD_PAYLOAD || len > CP_HS_NAME_MAX)
 		return 0;
-	dotted[0] = '.';
-	memcpy(dotted + 1, name, len);
+	for (size_t i = 0; i < len; i++)
+		rev[i] = name[len - 1 - i];
+	rev[len] = '.';
 	if (dbs->db[f] != NULL) {
 		m.slot = f;
-		hs_scan(dbs->db[f], dotted, (unsigned)len + 1, 0, scratch, on_name_match, &m);
+		hs_scan(dbs->db[f], rev, (unsigned)len + 1, 0, scratch, on_name_match, &m);
 		n++;
 	}
 	if (dbs->db[CP_DB_SNI_RE + f] != NULL) {

@@ -13,8 +13,9 @@
 #include "diag.h"
 #include "policy.h"
 
-/* Database slots: one per field (name fields: their domain and exact entries, scanned with a '.'
- * in front of the name), and one per name field for its regex entries (scanned over the name). */
+/* Database slots: one per field (name fields: their domain and exact entries, as reversed
+ * literals scanned over the reversed name), and one per name field for its regex entries
+ * (scanned over the name). */
 enum cp_hs_slot {
 	CP_DB_SNI = CP_FIELD_SNI,
 	CP_DB_HOST = CP_FIELD_HOST,
@@ -32,7 +33,11 @@ struct cp_hs_dbs {
 	hs_database_t *db[CP_DB_MAX];	  /* NULL when the slot has no entries */
 	unsigned *id_category[CP_DB_MAX]; /* Hyperscan match id -> category index */
 	unsigned n_ids[CP_DB_MAX];
+	uint16_t *id_len[CP_FIELD_MAX]; /* name slots: literal length | CP_HS_EXACT, by id */
 };
+
+#define CP_HS_EXACT    0x8000
+#define CP_HS_LEN_MASK 0x7fff
 
 /* The slot of an entry of field f. */
 static inline int cp_hs_slot(enum cp_field f, const char *entry)
@@ -49,10 +54,11 @@ int cp_hs_scan_name(const struct cp_hs_dbs *dbs, enum cp_field f, const char *na
 		    hs_scratch_t *scratch, uint64_t *cats, uint64_t *cat_ctr);
 
 /* Translate one name entry (sni/host/dns) into a Hyperscan expression and flags:
- *  "example.com"  -> "\x2eexample\x2ecom\z" over the name with a '.' in front: example.com and
- *                    every subdomain on a label boundary, caseless, a trailing dot in the entry
- *                    ignored (the subject name never ends in a dot);
- *  "=example.com" -> "^\x2eexample..." the same, exactly that name;
+ *  "example.com"  -> "moc\x2eelpmaxe\x2e", the literal reversed with a label boundary after it,
+ *                    caseless; cp_hs_scan_name scans the name reversed with a '.' after it and
+ *                    takes a match only when it starts there: example.com and every subdomain
+ *                    on a label boundary, a trailing dot in the entry ignored;
+ *  "=example.com" -> the same expression, matching only when it is the whole subject;
  *  "/re/flags"    -> the regex as written (no anchors added), flags i, s, m.
  * The flags returned include HS_FLAG_SINGLEMATCH (a category only needs to know an entry matched).
  * Returns 0, or -1 with a one-line message in err (e.g. "bad domain name \"a..b\""). */

@@ -165,6 +165,8 @@ int cp_ctl_set_policy_dbs(struct cp_ctl *c, struct cp_policy_src *src, struct cp
 		return -1;
 	}
 	c->next_gen++;
+	if (c->on_policy != NULL)
+		c->on_policy(p, c->on_policy_arg);
 	return 0;
 }
 

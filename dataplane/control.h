@@ -37,6 +37,9 @@ struct cp_ctl {
 	struct cp_totals totals[2]; /* [0] rules, [1] categories */
 	uint64_t last_swap_cycles;  /* last publish until every worker ran the new view (TSC) */
 	uint64_t uplink_changes;    /* times the active uplink changed */
+	/* Called after a new policy is published (may be NULL): e.g. the XDP pre-filter's maps. */
+	void (*on_policy)(const struct cp_rt_policy *pol, void *arg);
+	void *on_policy_arg;
 };
 
 int cp_ctl_init(struct cp_ctl *c, struct cp_dp *dp, char *err, size_t errlen);

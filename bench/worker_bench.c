@@ -1,17 +1,25 @@
-/* cp-bench: the worker's per-packet cost, measured on one core with nothing else in the way. A
- * capture is loaded once into mbufs; they are fed to cp_worker_burst (the live worker code) in
- * bursts, again and again, and forwarded to net_null ports. Every mbuf holds an extra reference,
- * so transmitting or dropping it only takes that reference back and the packets are reused.
+/* cp-bench: the worker's per-packet cost, measured on cores with nothing else in the way. A
+ * capture is loaded into mbufs, one copy per worker; each worker feeds its copy to
+ * cp_worker_burst (the live worker code) in bursts, again and again, and forwards to net_null
+ * ports. Every mbuf holds an extra reference, so transmitting or dropping it only takes that
+ * reference back and the packets are reused: the generator is not what is measured.
  *
- * With --fresh, the flow table is emptied (untimed) between two passes over the capture, so that
- * every pass sees its flows new: the cost of first packets, classification and payload
- * inspection, rather than of established flows.
+ * --fresh empties the flow table (untimed) between two passes over the capture, so that every
+ * pass sees its flows new: the cost of first packets, classification and payload inspection.
+ * --io-forward runs the same harness but forwards each burst to the other port without parsing
+ * or classifying: the ceiling. --workers N runs N workers on lcores 0..N-1 (worker 0 on the main
+ * lcore), each with its own flow table and its own copy of the packets.
  *
- *   cp-bench [EAL args] -- --pcap F --policy P [--seconds S] [--fresh]
+ * One JSON line: system, cores, packets, bytes, seconds (of worker time, per worker), TSC cycles
+ * per packet per worker, Mpps and Gbps (frame bytes) of all workers together, and in a build
+ * with -Dstage_cycles=true the cycles per packet of each stage.
+ *
+ *   cp-bench [EAL args] -- --pcap F --policy P [--seconds S] [--fresh] [--io-forward]
+ *            [--workers N]
  */
 #include <getopt.h>
-#include <stdbool.h>
 #include <pcap/pcap.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +28,8 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
@@ -29,15 +39,42 @@
 
 #define MAX_PKTS (1u << 18)
 
-static int null_port(const char *name, uint16_t *id, struct rte_mempool *pool)
+struct bench {
+	struct cp_worker *wk;
+	struct rte_mbuf **m;
+	uint8_t *port;
+	unsigned n;
+	uint64_t budget; /* TSC cycles of work to do */
+	bool fresh, io_forward;
+	uint64_t pkts, bytes, cycles;
+} __rte_cache_aligned;
+
+static int null_port(const char *name, uint16_t *id, struct rte_mempool *pool, unsigned nq)
 {
 	struct rte_eth_conf conf = {0};
 	if (rte_vdev_init(name, NULL) != 0 || rte_eth_dev_get_port_by_name(name, id) != 0 ||
-	    rte_eth_dev_configure(*id, 1, 1, &conf) != 0 ||
-	    rte_eth_rx_queue_setup(*id, 0, 512, SOCKET_ID_ANY, NULL, pool) != 0 ||
-	    rte_eth_tx_queue_setup(*id, 0, 512, SOCKET_ID_ANY, NULL) != 0)
+	    rte_eth_dev_configure(*id, (uint16_t)nq, (uint16_t)nq, &conf) != 0)
 		return -1;
+	for (unsigned q = 0; q < nq; q++)
+		if (rte_eth_rx_queue_setup(*id, (uint16_t)q, 512, SOCKET_ID_ANY, NULL, pool) != 0 ||
+		    rte_eth_tx_queue_setup(*id, (uint16_t)q, 512, SOCKET_ID_ANY, NULL) != 0)
+			return -1;
 	return rte_eth_dev_start(*id);
+}
+
+/* Frames in the capture (at most MAX_PKTS). */
+static unsigned count(const char *path)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	unsigned n = 0;
+	pcap_t *p = pcap_open_offline(path, eb);
+	while (p != NULL && n < MAX_PKTS && pcap_next_ex(p, &h, &d) == 1)
+		n++;
+	if (p != NULL)
+		pcap_close(p);
+	return n;
 }
 
 static unsigned load(const char *path, struct rte_mempool *pool, struct rte_mbuf **m)
@@ -61,54 +98,154 @@ static unsigned load(const char *path, struct rte_mempool *pool, struct rte_mbuf
 	return n;
 }
 
+/* The ceiling: the same bursts, sent to the other port untouched. */
+static void io_forward(struct cp_worker *wk, unsigned in_port, struct rte_mbuf **pkts, unsigned n)
+{
+	const struct cp_port *out = &wk->dp->ports[in_port ^ 1];
+	uint16_t sent = rte_eth_tx_burst(out->port_id, (uint16_t)wk->id, pkts, (uint16_t)n);
+	if (sent < n)
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+}
+
+static int bench_loop(void *arg)
+{
+	struct bench *b = arg;
+	struct cp_worker *wk = b->wk;
+	while (b->cycles < b->budget) {
+		uint64_t t0 = rte_rdtsc();
+		for (unsigned i = 0; i < b->n;) {
+			unsigned j = i;
+			while (j < b->n && j - i < CP_BURST && b->port[j] == b->port[i]) {
+				rte_mbuf_refcnt_update(b->m[j], 1);
+				b->bytes += rte_pktmbuf_pkt_len(b->m[j]);
+				j++;
+			}
+			if (b->io_forward)
+				io_forward(wk, b->port[i], b->m + i, j - i);
+			else
+				cp_worker_burst(wk, b->port[i], b->m + i, j - i);
+			b->pkts += j - i;
+			i = j;
+		}
+		b->cycles += rte_rdtsc() - t0;
+		if (b->fresh) { /* every flow goes, as if idle for long (not timed) */
+			wk->ft.sweep = 0;
+			cp_flow_sweep(&wk->ft, UINT64_MAX / 2, 0, wk->ft.cap);
+		}
+	}
+	return 0;
+}
+
+struct opts {
+	const char *pcap, *policy;
+	double seconds;
+	bool fresh, io_forward;
+	unsigned workers;
+};
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {{"pcap", required_argument, NULL, 'c'},
+					   {"policy", required_argument, NULL, 'p'},
+					   {"seconds", required_argument, NULL, 's'},
+					   {"fresh", no_argument, NULL, 'f'},
+					   {"io-forward", no_argument, NULL, 'i'},
+					   {"workers", required_argument, NULL, 'w'},
+					   {NULL, 0, NULL, 0}};
+	int c;
+	*o = (struct opts){.seconds = 3, .workers = 1};
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1)
+		switch (c) {
+		case 'c':
+			o->pcap = optarg;
+			break;
+		case 'p':
+			o->policy = optarg;
+			break;
+		case 's':
+			o->seconds = atof(optarg);
+			break;
+		case 'f':
+			o->fresh = true;
+			break;
+		case 'i':
+			o->io_forward = true;
+			break;
+		case 'w':
+			o->workers = (unsigned)atoi(optarg);
+			break;
+		default:
+			return -1;
+		}
+	if (o->pcap == NULL || o->policy == NULL || o->workers < 1 ||
+	    o->workers > rte_lcore_count() || o->workers > CP_MAX_WORKERS || o->seconds <= 0) {
+		fprintf(stderr, "usage: cp-bench [EAL args: -l 0-(N-1)] -- --pcap F --policy P "
+				"[--seconds S] [--fresh] [--io-forward] [--workers N]\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void print_result(const struct opts *o, const struct cp_dp *dp, const struct bench *b)
+{
+	uint64_t pkts = 0, bytes = 0, cycles = 0;
+	double mpps = 0, gbps = 0;
+	for (unsigned w = 0; w < o->workers; w++) {
+		double s = (double)b[w].cycles / (double)dp->tsc_hz;
+		pkts += b[w].pkts;
+		bytes += b[w].bytes;
+		cycles += b[w].cycles;
+		mpps += (double)b[w].pkts / s / 1e6;
+		gbps += (double)b[w].bytes * 8 / s / 1e9;
+	}
+	printf("{\"system\": \"%s\", \"cores\": %u, \"packets\": %lu, \"bytes\": %lu, "
+	       "\"seconds\": %.3f, \"cycles_per_packet\": %.1f, \"mpps\": %.3f, \"gbps\": %.3f",
+	       o->io_forward ? "io-forward" : "chokepoint", o->workers, (unsigned long)pkts,
+	       (unsigned long)bytes, (double)cycles / o->workers / (double)dp->tsc_hz,
+	       (double)cycles / (double)pkts, mpps, gbps);
+#ifdef CP_STAGE_CYCLES
+	static const char *const names[CP_ST_MAX] = {"parse", "flow", "classify", "payload", "tx"};
+	fputs(", \"stages\": {", stdout);
+	for (int s = 0; s < CP_ST_MAX; s++) {
+		uint64_t c = 0;
+		for (unsigned w = 0; w < o->workers; w++)
+			c += dp->workers[w].stage[s];
+		printf("%s\"%s\": %.1f", s ? ", " : "", names[s],
+		       o->io_forward ? 0.0 : (double)c / (double)pkts);
+	}
+	fputs("}", stdout);
+#endif
+	puts("}");
+}
+
 int main(int argc, char **argv)
 {
 	int eal = rte_eal_init(argc, argv);
 	if (eal < 0)
 		return 1;
-	argc -= eal;
-	argv += eal;
-	const char *pcap = NULL, *policy = NULL;
-	double seconds = 3;
-	bool fresh = false;
-	static const struct option lo[] = {{"pcap", required_argument, NULL, 'c'},
-					   {"policy", required_argument, NULL, 'p'},
-					   {"seconds", required_argument, NULL, 's'},
-					   {"fresh", no_argument, NULL, 'f'},
-					   {NULL, 0, NULL, 0}};
-	int c;
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1)
-		if (c == 'c')
-			pcap = optarg;
-		else if (c == 'p')
-			policy = optarg;
-		else if (c == 's')
-			seconds = atof(optarg);
-		else if (c == 'f')
-			fresh = true;
-	if (pcap == NULL || policy == NULL) {
-		fprintf(stderr, "usage: cp-bench [EAL args] -- --pcap F --policy P [--seconds S] "
-				"[--fresh]\n");
+	struct opts o;
+	if (parse_opts(argc - eal, argv + eal, &o) != 0)
 		return 2;
-	}
 	static struct cp_dp dp;
 	static struct cp_ctl ctl;
 	char err[256];
-	struct rte_mbuf **m = calloc(MAX_PKTS, sizeof(*m));
+	unsigned nw = o.workers;
 	cp_dp_clock_init(&dp, rte_get_tsc_hz());
-	dp.n_workers = 1;
-	dp.pool = rte_pktmbuf_pool_create("bench", MAX_PKTS + 8192, 256, 0,
+	dp.n_workers = nw;
+	/* Each worker's packets, and room for its injected frames and reassembly copies. */
+	dp.pool = rte_pktmbuf_pool_create("bench", nw * (count(o.pcap) + 8192), 256, 0,
 					  RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-	dp.qsv = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), 64);
-	dp.workers = rte_zmalloc(NULL, sizeof(struct cp_worker), 64);
-	if (m == NULL || dp.pool == NULL || dp.qsv == NULL || dp.workers == NULL ||
-	    rte_rcu_qsbr_init(dp.qsv, 1) != 0) {
+	dp.qsv = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(nw), 64);
+	dp.workers = rte_zmalloc(NULL, nw * sizeof(struct cp_worker), 64);
+	struct bench *b = rte_zmalloc(NULL, nw * sizeof(*b), 64);
+	if (dp.pool == NULL || dp.qsv == NULL || dp.workers == NULL || b == NULL ||
+	    rte_rcu_qsbr_init(dp.qsv, nw) != 0) {
 		fprintf(stderr, "cp-bench: out of memory (give EAL more with -m)\n");
 		return 1;
 	}
 	static const char *const names[2] = {"net_null_in", "net_null_up"};
 	for (unsigned p = 0; p < 2; p++) {
-		if (null_port(names[p], &dp.ports[p].port_id, dp.pool) != 0) {
+		if (null_port(names[p], &dp.ports[p].port_id, dp.pool, nw) != 0) {
 			fprintf(stderr, "cp-bench: cannot create %s\n", names[p]);
 			return 1;
 		}
@@ -117,51 +254,49 @@ int main(int argc, char **argv)
 		snprintf(dp.ports[p].name, sizeof(dp.ports[p].name), "%s", names[p]);
 	}
 	dp.n_ports = 2;
-	unsigned n = load(pcap, dp.pool, m);
-	if (n == 0) {
-		fprintf(stderr, "cp-bench: %s: no packets\n", pcap);
-		return 1;
+	for (unsigned w = 0; w < nw; w++) {
+		b[w].m = calloc(MAX_PKTS, sizeof(*b[w].m));
+		if (b[w].m == NULL || (b[w].n = load(o.pcap, dp.pool, b[w].m)) == 0) {
+			fprintf(stderr, "cp-bench: %s: no packets\n", o.pcap);
+			return 1;
+		}
+		/* --fresh empties the table after every pass: keep it small enough to sweep. */
+		if (cp_worker_init(&dp.workers[w], &dp, w,
+				   o.fresh ? 2 * b[w].n + 1024 : 1u << 19) != 0)
+			return 1;
+		b[w].wk = &dp.workers[w];
+		b[w].fresh = o.fresh;
+		b[w].io_forward = o.io_forward;
+		b[w].budget = (uint64_t)(o.seconds * (double)dp.tsc_hz);
 	}
-	/* --fresh empties the table after every pass: keep it small enough to sweep quickly. */
-	struct cp_worker *wk = &dp.workers[0];
-	if (cp_worker_init(wk, &dp, 0, fresh ? 2 * n + 1024 : 1u << 19) != 0)
-		return 1;
 	struct cp_diag d;
 	cp_diag_init(&d);
-	struct cp_policy_src *src = cp_policy_load(policy, &d);
+	struct cp_policy_src *src = cp_policy_load(o.policy, &d);
 	cp_diag_print(&d, stderr);
 	cp_diag_free(&d);
 	if (src == NULL || cp_ctl_init(&ctl, &dp, err, sizeof(err)) != 0 ||
 	    cp_ctl_set_policy(&ctl, src, err, sizeof(err)) != 0) {
-		fprintf(stderr, "cp-bench: %s: cannot install the policy %s\n", policy, err);
+		fprintf(stderr, "cp-bench: %s: cannot install the policy %s\n", o.policy, err);
 		return 1;
 	}
 	/* Split by direction once, as RSS and the port would. */
-	uint8_t *port = calloc(n, 1);
-	for (unsigned i = 0; i < n; i++) {
-		struct cp_pkt pk;
-		if (cp_parse(rte_pktmbuf_mtod(m[i], uint8_t *), m[i]->data_len, &pk) == CP_R_NONE)
-			port[i] = cp_rt_leaf(ctl.pol, pk.l3, pk.src)->inside ? 0 : 1;
-	}
-	uint64_t budget = (uint64_t)(seconds * (double)dp.tsc_hz), pkts = 0, cyc = 0;
-	while (cyc < budget) { /* time spent in the worker only */
-		uint64_t t0 = rte_rdtsc();
-		for (unsigned i = 0; i < n;) {
-			unsigned j = i;
-			while (j < n && j - i < CP_BURST && port[j] == port[i])
-				rte_mbuf_refcnt_update(m[j++], 1);
-			cp_worker_burst(wk, port[i], m + i, j - i);
-			pkts += j - i;
-			i = j;
-		}
-		cyc += rte_rdtsc() - t0;
-		if (fresh) { /* every flow goes, as if idle for long (not timed) */
-			wk->ft.sweep = 0;
-			cp_flow_sweep(&wk->ft, UINT64_MAX / 2, 0, wk->ft.cap);
+	for (unsigned w = 0; w < nw; w++) {
+		b[w].port = calloc(b[w].n, 1);
+		for (unsigned i = 0; i < b[w].n; i++) {
+			struct cp_pkt pk;
+			struct rte_mbuf *x = b[w].m[i];
+			if (cp_parse(rte_pktmbuf_mtod(x, uint8_t *), x->data_len, &pk) == CP_R_NONE)
+				b[w].port[i] = cp_rt_leaf(ctl.pol, pk.l3, pk.src)->inside ? 0 : 1;
 		}
 	}
-	printf("{\"packets\": %lu, \"cycles_per_packet\": %.1f, \"mpps\": %.3f}\n",
-	       (unsigned long)pkts, (double)cyc / (double)pkts,
-	       (double)pkts / ((double)cyc / (double)dp.tsc_hz) / 1e6);
+	unsigned w = 1, lcore;
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		if (w < nw)
+			rte_eal_remote_launch(bench_loop, &b[w++], lcore);
+	}
+	bench_loop(&b[0]);
+	rte_eal_mp_wait_lcore();
+	print_result(&o, &dp, b);
 	return 0;
 }

@@ -51,15 +51,20 @@ struct rte_rcu_qsbr;
 struct rte_ring;
 struct cp_dp;
 
+/* Worker stages, for cycles per stage (built with -Dstage_cycles=true only). */
+enum cp_stage { CP_ST_PARSE, CP_ST_FLOW, CP_ST_CLASSIFY, CP_ST_PAYLOAD, CP_ST_TX, CP_ST_MAX };
+
 struct cp_worker {
 	struct cp_flow_table ft;
 	struct cp_insp_pool insp;
 	struct cp_wcounters c;
 	struct cp_dp *dp;
-	struct rte_ring *record; /* replay: every packet and injected frame goes here */
-	struct cp_reasm *reasm;	 /* fragments held for reassembly */
-	struct rte_mbuf **held;	 /* CP_WK_FRAG_HELD_MAX: a completed datagram's fragments */
-	uint64_t flushed;	 /* replay: flush_n last honoured */
+	struct rte_ring *record;   /* replay: every packet and injected frame goes here */
+	struct cp_reasm *reasm;	   /* fragments held for reassembly */
+	struct rte_mbuf **held;	   /* CP_WK_FRAG_HELD_MAX: a completed datagram's fragments */
+	uint64_t flushed;	   /* replay: flush_n last honoured */
+	uint64_t stage[CP_ST_MAX]; /* cycles per stage (CP_STAGE_CYCLES builds) */
+	uint64_t stage_last;
 	unsigned id;
 	unsigned loops;
 	uint64_t last_now; /* latest time seen (virtual in replay) */

@@ -18,6 +18,20 @@
 #include "inspect.h"
 #include "reasm.h"
 
+/* Cycles per stage: bench builds only (meson -Dstage_cycles=true); nothing otherwise. */
+#ifdef CP_STAGE_CYCLES
+#define STAGE_START(wk) ((wk)->stage_last = rte_rdtsc())
+#define STAGE(wk, s)                                                                               \
+	do {                                                                                       \
+		uint64_t now_ = rte_rdtsc();                                                       \
+		(wk)->stage[s] += now_ - (wk)->stage_last;                                         \
+		(wk)->stage_last = now_;                                                           \
+	} while (0)
+#else
+#define STAGE_START(wk) ((void)0)
+#define STAGE(wk, s)	((void)0)
+#endif
+
 #define SWEEP_EVERY	64 /* loops between two sweeps */
 #define SWEEP_SCAN	64 /* flow slots looked at per sweep */
 #define CP_INSP_CTX_MAX 8192u
@@ -475,14 +489,17 @@ static bool flow_step(struct cp_worker *wk, const struct cp_view *v, const struc
 		flow_release(wk, v, f);
 		fresh = true;
 	}
+	STAGE(wk, CP_ST_FLOW);
 	decide_flow(wk, v, p, f, from_a, fresh, t, d);
 	unsigned dir = from_a == f->init_a ? 0 : 1;
 	if (f->insp_state != CP_FI_OVER && p->proto == 6 && (p->tcp_flags & CP_TCP_SYN)) {
 		f->isn[dir] = p->seq;
 		f->tcp_seen |= (uint8_t)(CP_SEEN_SYN << dir);
 	}
+	STAGE(wk, CP_ST_CLASSIFY);
 	if (f->insp_state == CP_FI_ACTIVE && p->payload_len > 0 && !f->rejected)
 		inspect_packet(wk, v, p, frame, f, from_a, t, d);
+	STAGE(wk, CP_ST_PAYLOAD);
 	/* A TCP stream that ends (RST, or FIN both ways) has nothing more to inspect. */
 	if (f->insp_state == CP_FI_ACTIVE && p->proto == 6 &&
 	    (p->tcp_flags & (CP_TCP_FIN | CP_TCP_RST))) {
@@ -606,6 +623,7 @@ static unsigned burst_part(struct cp_worker *wk, const struct cp_view *v, unsign
 	bool reasm =
 	    v->pol != NULL && v->pol->src->settings.fragments == CP_FRAG_REASSEMBLE && !v->shutoff;
 
+	STAGE_START(wk);
 	/* Parse, prefetching ahead. */
 	for (unsigned i = 0; i < n && i < 4; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -629,6 +647,7 @@ static unsigned burst_part(struct cp_worker *wk, const struct cp_view *v, unsign
 		kidx[nk++] = (uint8_t)i;
 	}
 
+	STAGE(wk, CP_ST_PARSE);
 	/* Flows, in bulk. */
 	cp_flow_lookup_bulk(&wk->ft, kp, nk, pos);
 	for (unsigned k = 0; k < nk; k++) {
@@ -637,6 +656,7 @@ static unsigned burst_part(struct cp_worker *wk, const struct cp_view *v, unsign
 		from_a[i] = flow_step(wk, v, &meta[i], rte_pktmbuf_mtod(pkts[i], const uint8_t *),
 				      kp[k], pos[k], from_a[i], t, born, &nborn, &d[i]);
 	}
+	STAGE(wk, CP_ST_FLOW);
 
 	/* Act and count. */
 	for (unsigned i = 0; i < stop; i++) {
@@ -650,6 +670,7 @@ static unsigned burst_part(struct cp_worker *wk, const struct cp_view *v, unsign
 		};
 		act(wk, v, in_port, pkts[i], &d[i], &a, q);
 	}
+	STAGE(wk, CP_ST_TX);
 	if (stop == n)
 		return n;
 	reassemble(wk, v, in_port, pkts[stop], &meta[stop],
@@ -674,6 +695,7 @@ void cp_worker_burst(struct cp_worker *wk, unsigned in_port, struct rte_mbuf **p
 	}
 	if (!dp->replay)
 		txq_flush_all(wk, &q);
+	STAGE(wk, CP_ST_TX);
 }
 
 static void on_flow_removed(struct cp_flow *f, void *arg)

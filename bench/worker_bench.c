@@ -12,12 +12,15 @@
  *
  * One JSON line: system, cores, packets, bytes, seconds (of worker time, per worker), TSC cycles
  * per packet per worker, Mpps and Gbps (frame bytes) of all workers together, and in a build
- * with -Dstage_cycles=true the cycles per packet of each stage.
+ * with -Dstage_cycles=true the cycles per packet of each stage. Also the memory of one flow (a
+ * table of 2^20 flows, divided) and of the installed policy (address tables, Hyperscan databases,
+ * scratch and streams for the workers), both as DPDK heap plus C heap in use.
  *
  *   cp-bench [EAL args] -- --pcap F --policy P [--seconds S] [--fresh] [--io-forward]
  *            [--workers N]
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <pcap/pcap.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -33,6 +36,8 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
+
+#include <rte_hash.h>
 
 #include "control.h"
 #include "dp.h"
@@ -186,6 +191,31 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+/* Bytes in use: DPDK's heaps plus the C heap. */
+static uint64_t mem_in_use(void)
+{
+	struct rte_malloc_socket_stats st;
+	uint64_t n = mallinfo2().uordblks;
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (rte_malloc_get_socket_stats(s, &st) == 0)
+			n += st.heap_allocsz_bytes;
+	return n;
+}
+
+/* Memory of one flow: a flow table of 2^20 entries, divided. */
+static double flow_bytes(void)
+{
+	struct cp_flow_table t;
+	uint64_t m0 = mem_in_use();
+	if (cp_flow_table_init(&t, "cp_bench_mem", 1u << 20, SOCKET_ID_ANY) != 0)
+		return 0;
+	double per = (double)(mem_in_use() - m0) / (double)(1u << 20);
+	cp_flow_table_free(&t);
+	return per;
+}
+
+static uint64_t policy_bytes; /* what installing the policy took (tables, databases, streams) */
+
 static void print_result(const struct opts *o, const struct cp_dp *dp, const struct bench *b)
 {
 	uint64_t pkts = 0, bytes = 0, cycles = 0;
@@ -203,6 +233,8 @@ static void print_result(const struct opts *o, const struct cp_dp *dp, const str
 	       o->io_forward ? "io-forward" : "chokepoint", o->workers, (unsigned long)pkts,
 	       (unsigned long)bytes, (double)cycles / o->workers / (double)dp->tsc_hz,
 	       (double)cycles / (double)pkts, mpps, gbps);
+	printf(", \"flow_bytes\": %.0f, \"policy_bytes\": %lu", flow_bytes(),
+	       (unsigned long)policy_bytes);
 #ifdef CP_STAGE_CYCLES
 	static const char *const names[CP_ST_MAX] = {"parse", "flow", "classify", "payload", "tx"};
 	fputs(", \"stages\": {", stdout);
@@ -274,11 +306,13 @@ int main(int argc, char **argv)
 	struct cp_policy_src *src = cp_policy_load(o.policy, &d);
 	cp_diag_print(&d, stderr);
 	cp_diag_free(&d);
+	uint64_t m0 = mem_in_use();
 	if (src == NULL || cp_ctl_init(&ctl, &dp, err, sizeof(err)) != 0 ||
 	    cp_ctl_set_policy(&ctl, src, err, sizeof(err)) != 0) {
 		fprintf(stderr, "cp-bench: %s: cannot install the policy %s\n", o.policy, err);
 		return 1;
 	}
+	policy_bytes = mem_in_use() - m0;
 	/* Split by direction once, as RSS and the port would. */
 	for (unsigned w = 0; w < nw; w++) {
 		b[w].port = calloc(b[w].n, 1);

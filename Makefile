@@ -4,11 +4,12 @@ BUILD ?= build
 PY := /usr/bin/python3
 DEBS := dpdk dpdk-dev libdpdk-dev libhyperscan-dev libbpf-dev libconfig-dev libcmocka-dev libpcap-dev \
 	meson ninja-build pkg-config gcc python3-scapy tcpdump iproute2 curl iputils-ping ethtool prometheus \
-	openssl bind9-dnsutils dnsmasq-base
+	openssl bind9-dnsutils dnsmasq-base valgrind
 CHOKEPOINT := $(BUILD)/dataplane/chokepoint
 CHOKECTL := $(BUILD)/ctrlplane/chokectl
 
-.PHONY: all deps build demo test test-unit test-rules test-replay test-corpus test-live test-swap clean format
+.PHONY: all deps build demo test test-unit test-rules test-replay test-corpus test-live test-swap \
+	test-sanitizers clean format
 
 all: build
 
@@ -35,7 +36,18 @@ demo: build
 		--events rules/border.events.jsonl --out $(BUILD)/demo/out --workers 1
 
 test: build
-	@$(MAKE) --no-print-directory test-unit test-rules test-replay test-live test-swap test-corpus
+	@$(MAKE) --no-print-directory test-unit test-rules test-replay test-live test-swap test-corpus \
+		test-sanitizers
+
+# The unit and replay tests again under ASan+UBSan (leaks included), and one replay under
+# valgrind memcheck.
+ASAN_BUILD ?= build-asan
+test-sanitizers: deps
+	@[ -f $(ASAN_BUILD)/build.ninja ] || meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false
+	ninja -C $(ASAN_BUILD)
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 CHOKEPOINT=$(ASAN_BUILD)/dataplane/chokepoint bash tests/replay/run.sh
+	bash tests/valgrind/replay.sh $(CHOKEPOINT)
 
 test-unit:
 	meson test -C $(BUILD) --suite unit --print-errorlogs
@@ -67,4 +79,4 @@ format:
 	clang-format -i common/*.[ch] dataplane/*.[ch] ctrlplane/*.[ch] tests/unit/*.c
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD)

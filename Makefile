@@ -4,7 +4,7 @@ BUILD ?= build
 PY := /usr/bin/python3
 DEBS := dpdk dpdk-dev libdpdk-dev libhyperscan-dev libbpf-dev libconfig-dev libcmocka-dev libpcap-dev \
 	meson ninja-build pkg-config gcc python3-scapy tcpdump iproute2 curl iputils-ping ethtool prometheus \
-	openssl bind9-dnsutils dnsmasq-base valgrind
+	openssl bind9-dnsutils dnsmasq-base valgrind clang llvm
 CHOKEPOINT := $(BUILD)/dataplane/chokepoint
 CHOKECTL := $(BUILD)/ctrlplane/chokectl
 
@@ -66,6 +66,7 @@ test-live:
 	CHOKEPOINT=$(CHOKEPOINT) CHOKECTL=$(CHOKECTL) bash tests/live/prometheus.sh
 	CHOKEPOINT=$(CHOKEPOINT) CHOKECTL=$(CHOKECTL) bash tests/live/two_dataplanes.sh
 	CHOKEPOINT=$(CHOKEPOINT) CHOKECTL=$(CHOKECTL) bash tests/live/payload.sh
+	CHOKEPOINT=$(CHOKEPOINT) CHOKECTL=$(CHOKECTL) bash tests/live/af_xdp.sh
 
 SWAP_EAL := --no-huge -m 1024 --no-shconf --no-pci --no-telemetry --log-level='*:error'
 test-swap:
@@ -76,7 +77,7 @@ test-corpus:
 	CHOKEPOINT=$(CHOKEPOINT) bash tests/corpus/run.sh
 
 format:
-	clang-format -i common/*.[ch] dataplane/*.[ch] ctrlplane/*.[ch] tests/unit/*.c
+	clang-format -i common/*.[ch] dataplane/*.[ch] dataplane/xdp/*.c ctrlplane/*.[ch] tests/unit/*.c
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -11,7 +11,7 @@
 #define NAME_MAX_LEN   256 /* metric names made from JSON keys, prefix included */
 #define NUM_MAX_LEN    64  /* longest number token accepted in the JSON */
 #define JSON_MAX_DEPTH 3   /* top object, label object, rx/tx object */
-#define MAX_LABELS     3   /* extra label, then at most two family labels */
+#define MAX_LABELS     4   /* extra label, at most two family labels, an alias's fixed label */
 #define MAX_UNKNOWN    1024
 
 /* ---- names ---- */
@@ -601,6 +601,20 @@ static const struct family families[] = {
 
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))
 
+/* Keys whose samples belong to a family above: written as its samples, with one more label of a
+ * fixed value last (the XDP pre-filter's drops are drop reasons at stage "xdp"). */
+struct alias {
+	const char *key; /* JSON key, shaped like the family's */
+	const char *family;
+	const char *label, *value;
+};
+
+static const struct alias aliases[] = {
+    {"xdp_drop_total", "drop_reason_total", "stage", "xdp"},
+};
+
+#define N_ALIASES (sizeof(aliases) / sizeof(aliases[0]))
+
 /* Everything a conversion needs, checked before a byte is written. */
 struct conversion {
 	struct jval *docs;
@@ -618,6 +632,14 @@ static const struct family *family_find(const char *key)
 	for (size_t i = 0; i < N_FAMILIES; i++)
 		if (strcmp(families[i].key, key) == 0)
 			return &families[i];
+	return NULL;
+}
+
+static const struct alias *alias_find(const char *key)
+{
+	for (size_t i = 0; i < N_ALIASES; i++)
+		if (strcmp(aliases[i].key, key) == 0)
+			return &aliases[i];
 	return NULL;
 }
 
@@ -678,7 +700,8 @@ static int check_doc(struct conversion *cv, unsigned d)
 	for (size_t i = 0; i < doc->n; i++) {
 		const char *key = doc->members[i].key;
 		const struct jval *v = &doc->members[i].val;
-		const struct family *f = family_find(key);
+		const struct alias *a = alias_find(key);
+		const struct family *f = family_find(a != NULL ? a->family : key);
 		if (f == NULL) {
 			if (note_unknown(cv, key, v, d) < 0)
 				return -1;
@@ -707,6 +730,8 @@ static int check_extra(struct conversion *cv)
 	for (size_t i = 0; ok && i < N_FAMILIES; i++)
 		ok = strcmp(cv->extra_name, families[i].label ? families[i].label : "") != 0 &&
 		     strcmp(cv->extra_name, families[i].label2 ? families[i].label2 : "") != 0;
+	for (size_t i = 0; ok && i < N_ALIASES; i++)
+		ok = strcmp(cv->extra_name, aliases[i].label) != 0;
 	if (!ok) {
 		cp_errf(cv->err, cv->errlen, "bad extra label name");
 		return -1;
@@ -725,9 +750,9 @@ static int check_extra(struct conversion *cv)
 	return 0;
 }
 
-/* The samples of one family from document d. */
+/* The samples of one family from document d (with alias a's fixed label when a is not NULL). */
 static void emit_doc(FILE *out, const struct conversion *cv, unsigned d, const char *name,
-		     const struct family *f, const struct jval *v)
+		     const struct family *f, const struct alias *a, const struct jval *v)
 {
 	const char *names[MAX_LABELS], *values[MAX_LABELS];
 	unsigned n = 0;
@@ -739,18 +764,24 @@ static void emit_doc(FILE *out, const struct conversion *cv, unsigned d, const c
 		write_sample(out, name, names, values, n, v->num);
 		return;
 	}
+	unsigned nf = f->label2 == NULL ? n + 1 : n + 2; /* labels before the alias's */
+	unsigned nt = a != NULL ? nf + 1 : nf;
 	names[n] = f->label;
 	names[n + 1] = f->label2;
+	if (a != NULL) {
+		names[nf] = a->label;
+		values[nf] = a->value;
+	}
 	for (size_t i = 0; i < v->n; i++) {
 		const struct jval *inner = &v->members[i].val;
 		values[n] = v->members[i].key;
 		if (f->label2 == NULL) {
-			write_sample(out, name, names, values, n + 1, inner->num);
+			write_sample(out, name, names, values, nt, inner->num);
 			continue;
 		}
 		for (size_t j = 0; j < inner->n; j++) {
 			values[n + 1] = inner->members[j].key;
-			write_sample(out, name, names, values, n + 2, inner->members[j].val.num);
+			write_sample(out, name, names, values, nt, inner->members[j].val.num);
 		}
 	}
 }
@@ -773,7 +804,16 @@ static void emit_family(FILE *out, const struct conversion *cv, const struct fam
 	for (unsigned d = 0; d < cv->n_docs; d++) {
 		const struct jval *v = member_find(&cv->docs[d], key);
 		if (v != NULL)
-			emit_doc(out, cv, d, name, f, v);
+			emit_doc(out, cv, d, name, f, NULL, v);
+	}
+	for (size_t i = 0; f != NULL && i < N_ALIASES; i++) {
+		if (strcmp(aliases[i].family, key) != 0)
+			continue;
+		for (unsigned d = 0; d < cv->n_docs; d++) {
+			const struct jval *v = member_find(&cv->docs[d], aliases[i].key);
+			if (v != NULL)
+				emit_doc(out, cv, d, name, f, &aliases[i], v);
+		}
 	}
 }
 

@@ -73,6 +73,21 @@ static bool is_int(const config_setting_t *s)
 	       config_setting_type(s) == CONFIG_TYPE_INT64;
 }
 
+/* Descriptors per queue: a power of two in CP_CFG_DESC_MIN..CP_CFG_DESC_MAX. */
+static void load_desc(const char *path, config_t *cfg, const char *key, uint16_t *out,
+		      struct cp_diag *d)
+{
+	config_setting_t *s = config_lookup(cfg, key);
+	if (s == NULL)
+		return;
+	long long v = config_setting_get_int64(s);
+	if (!is_int(s) || v < CP_CFG_DESC_MIN || v > CP_CFG_DESC_MAX || (v & (v - 1)) != 0)
+		cp_diag_error(d, path, line_of(s), "%s must be a power of two in %d..%d", key,
+			      CP_CFG_DESC_MIN, CP_CFG_DESC_MAX);
+	else
+		*out = (uint16_t)v;
+}
+
 int cp_config_load(const char *path, struct cp_config *c, struct cp_diag *d)
 {
 	config_t cfg;
@@ -80,6 +95,9 @@ int cp_config_load(const char *path, struct cp_config *c, struct cp_diag *d)
 	memset(c, 0, sizeof(*c));
 	c->workers = 1;
 	c->flows = 1048576;
+	c->rx_desc = CP_CFG_DESC_DEFAULT;
+	c->tx_desc = CP_CFG_DESC_DEFAULT;
+	c->xdp_prefilter = true;
 	snprintf(c->control_socket, sizeof(c->control_socket), "/run/chokepoint/dataplane.sock");
 	size_t len;
 	char *text = cp_cfg_read_text(path, &len, d);
@@ -101,7 +119,9 @@ int cp_config_load(const char *path, struct cp_config *c, struct cp_diag *d)
 		config_setting_t *k = config_setting_get_elem(root, (unsigned)i);
 		const char *kn = config_setting_name(k);
 		if (strcmp(kn, "ports") != 0 && strcmp(kn, "workers") != 0 &&
-		    strcmp(kn, "flows") != 0 && strcmp(kn, "control_socket") != 0)
+		    strcmp(kn, "flows") != 0 && strcmp(kn, "control_socket") != 0 &&
+		    strcmp(kn, "rx_desc") != 0 && strcmp(kn, "tx_desc") != 0 &&
+		    strcmp(kn, "xdp_prefilter") != 0)
 			cp_diag_error(d, path, line_of(k), "unknown key \"%s\"", kn);
 	}
 	config_setting_t *ports = config_lookup(&cfg, "ports");
@@ -132,6 +152,14 @@ int cp_config_load(const char *path, struct cp_config *c, struct cp_diag *d)
 			cp_diag_error(d, path, line_of(s), "flows must be 1024..%lld", 1ll << 28);
 		else
 			c->flows = (uint32_t)v;
+	}
+	load_desc(path, &cfg, "rx_desc", &c->rx_desc, d);
+	load_desc(path, &cfg, "tx_desc", &c->tx_desc, d);
+	if ((s = config_lookup(&cfg, "xdp_prefilter")) != NULL) {
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			cp_diag_error(d, path, line_of(s), "xdp_prefilter must be true or false");
+		else
+			c->xdp_prefilter = config_setting_get_bool(s) != 0;
 	}
 	const char *sock;
 	if ((s = config_lookup(&cfg, "control_socket")) != NULL) {

@@ -7,6 +7,7 @@
 #include "control.h"
 #include "dp.h"
 #include "json_out.h"
+#include "xdp_filter.h"
 
 #include <rte_ethdev.h>
 
@@ -89,7 +90,18 @@ void cp_counters_json(FILE *f, struct cp_dp *dp, struct cp_ctl *ctl, uint64_t no
 			(unsigned long)s.reason[r]);
 		first = false;
 	}
-	fputs("},\n  \"port_packets_total\": {", f);
+	fputs("},\n", f);
+	/* The XDP pre-filter's drops (net_af_xdp ports running it): SPEC §7's drop reasons at
+	 * stage "xdp"; absent when no port runs the filter. */
+	uint64_t xdp[CP_XDP_R_MAX];
+	if (!dp->replay && cp_xdp_drops_total(xdp)) {
+		fputs("  \"xdp_drop_total\": {", f);
+		for (unsigned r = 0; r < CP_XDP_R_MAX; r++)
+			fprintf(f, "%s\"%s\": %lu", r ? ", " : "",
+				cp_xdp_reason_name((enum cp_xdp_reason)r), (unsigned long)xdp[r]);
+		fputs("},\n", f);
+	}
+	fputs("  \"port_packets_total\": {", f);
 	for (unsigned p = 0; p < dp->n_ports; p++)
 		fprintf(f, "%s\"%s\": {\"rx\": %lu, \"tx\": %lu}", p ? ", " : "", dp->ports[p].name,
 			(unsigned long)s.port_rx_pkts[p], (unsigned long)s.port_tx_pkts[p]);

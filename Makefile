@@ -4,12 +4,12 @@ BUILD ?= build
 PY := /usr/bin/python3
 DEBS := dpdk dpdk-dev libdpdk-dev libhyperscan-dev libbpf-dev libconfig-dev libcmocka-dev libpcap-dev \
 	meson ninja-build pkg-config gcc python3-scapy tcpdump iproute2 curl iputils-ping ethtool prometheus \
-	openssl bind9-dnsutils dnsmasq-base valgrind clang llvm
+	openssl bind9-dnsutils dnsmasq-base valgrind clang llvm iperf3
 CHOKEPOINT := $(BUILD)/dataplane/chokepoint
 CHOKECTL := $(BUILD)/ctrlplane/chokectl
 
 .PHONY: all deps build demo test test-unit test-rules test-replay test-corpus test-live test-swap \
-	test-sanitizers clean format
+	test-sanitizers test-e2e clean format
 
 all: build
 
@@ -36,8 +36,8 @@ demo: build
 		--events rules/border.events.jsonl --out $(BUILD)/demo/out --workers 1
 
 test: build
-	@$(MAKE) --no-print-directory test-unit test-rules test-replay test-live test-swap test-corpus \
-		test-sanitizers
+	@$(MAKE) --no-print-directory test-unit test-rules test-replay test-live test-e2e test-swap \
+		test-corpus test-sanitizers
 
 # The unit and replay tests again under ASan+UBSan (leaks included), and one replay under
 # valgrind memcheck.
@@ -67,6 +67,10 @@ test-live:
 	CHOKEPOINT=$(CHOKEPOINT) CHOKECTL=$(CHOKECTL) bash tests/live/two_dataplanes.sh
 	CHOKEPOINT=$(CHOKEPOINT) CHOKECTL=$(CHOKECTL) bash tests/live/payload.sh
 	CHOKEPOINT=$(CHOKEPOINT) CHOKECTL=$(CHOKECTL) bash tests/live/af_xdp.sh
+
+# The whole border in namespaces, on af_packet and on af_xdp, with chokectl serve (tests/e2e).
+test-e2e:
+	CHOKEPOINT=$(CHOKEPOINT) CHOKECTL=$(CHOKECTL) bash tests/e2e/run.sh all
 
 SWAP_EAL := --no-huge -m 1024 --no-shconf --no-pci --no-telemetry --log-level='*:error'
 test-swap:

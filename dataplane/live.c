@@ -205,6 +205,26 @@ static void xdp_open(const struct cp_port *p)
 	       p->name, err);
 }
 
+/* A dataplane killed before it could stop its ports leaves its XDP program on the interface,
+ * and the PMD would then refuse to attach one: take it off first. */
+static void detach_leftover(const struct cp_port *p)
+{
+	const char *at = strstr(p->device, "iface=");
+	char ifname[IF_NAMESIZE] = "", what[32];
+	if (at == NULL)
+		return;
+	at += 6;
+	size_t n = strcspn(at, ",");
+	if (n == 0 || n >= sizeof(ifname))
+		return;
+	memcpy(ifname, at, n);
+	ifname[n] = '\0';
+	if (cp_xdp_detach_leftover(ifname, what, sizeof(what)) == 1)
+		printf(
+		    "chokepoint: port %s: removed the XDP program %s a previous run left on %s\n",
+		    p->name, what, ifname);
+}
+
 /* Probe and set up one port. A net_af_xdp port gets ",xdp_prog=OBJ" (the pre-filter) unless the
  * config turns the filter off, the device string names a program of its own, or the object is
  * missing; when the port does not come up with it, it is set up again without. A device the EAL
@@ -219,6 +239,8 @@ static int bring_up(struct cp_dp *dp, struct cp_port *p, const struct cp_config 
 
 	if (want && !own_prog && obj == NULL)
 		why = "no readable prefilter.bpf.o; see CHOKEPOINT_XDP_OBJ";
+	if (is_af_xdp(p->device))
+		detach_leftover(p);
 	if (obj != NULL) {
 		snprintf(dev, sizeof(dev), "%s,xdp_prog=%s", p->device, obj);
 		if (probe_port(dev, &p->port_id, &existed) == 0) {

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -388,4 +390,28 @@ bool cp_xdp_drops_total(uint64_t out[CP_XDP_R_MAX])
 				out[r] += v[r];
 	}
 	return n_registered > 0;
+}
+
+int cp_xdp_detach_leftover(const char *ifname, char *what, size_t whatlen)
+{
+	static const char *const leftovers[] = {"cp_prefilter", "xsk_def_prog"};
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info), id = 0;
+	int ifindex = (int)if_nametoindex(ifname), fd, found = 0;
+
+	if (ifindex == 0 || bpf_xdp_query_id(ifindex, 0, &id) != 0)
+		return -1;
+	if (id == 0)
+		return 0;
+	if ((fd = bpf_prog_get_fd_by_id(id)) < 0)
+		return -1;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+		for (size_t i = 0; i < sizeof(leftovers) / sizeof(leftovers[0]); i++)
+			found |= strncmp(info.name, leftovers[i], sizeof(info.name)) == 0;
+	close(fd);
+	if (!found)
+		return 0;
+	snprintf(what, whatlen, "%s", info.name);
+	return bpf_xdp_detach(ifindex, 0, NULL) == 0 ? 1 : -1;
 }

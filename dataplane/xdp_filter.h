@@ -88,6 +88,12 @@ int cp_xdp_open_prog(struct cp_xdp_port *x, const char *name, int prog_fd, char 
 		     size_t errlen);
 void cp_xdp_close(struct cp_xdp_port *x);
 
+/* A program a previous run left on interface ifname (killed before it could detach it: ours,
+ * cp_prefilter, or the af_xdp PMD's default, xsk_def_prog) is detached, so that the port can
+ * load its own; anything else is left alone. Returns 1 when one was detached (its name in what),
+ * 0 when there was none to detach, -1 on error. */
+int cp_xdp_detach_leftover(const char *ifname, char *what, size_t whatlen);
+
 /* Refill the maps with plan: the filter is switched off (cfg 0), the class tries are emptied and
  * filled with plan's entries, then cfg is set to plan's. A packet seen meanwhile
  * goes to the socket (the dataplane decides it), so no packet is dropped that neither the old nor

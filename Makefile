@@ -9,7 +9,7 @@ CHOKEPOINT := $(BUILD)/dataplane/chokepoint
 CHOKECTL := $(BUILD)/ctrlplane/chokectl
 
 .PHONY: all deps build demo test test-unit test-rules test-replay test-corpus test-live test-swap \
-	test-sanitizers test-e2e clean format
+	test-sanitizers test-e2e test-faults clean format
 
 all: build
 
@@ -36,8 +36,8 @@ demo: build
 		--events rules/border.events.jsonl --out $(BUILD)/demo/out --workers 1
 
 test: build
-	@$(MAKE) --no-print-directory test-unit test-rules test-replay test-live test-e2e test-swap \
-		test-corpus test-sanitizers
+	@$(MAKE) --no-print-directory test-unit test-rules test-replay test-live test-e2e test-faults \
+		test-swap test-corpus test-sanitizers
 
 # The unit and replay tests again under ASan+UBSan (leaks included), and one replay under
 # valgrind memcheck.
@@ -71,6 +71,11 @@ test-live:
 # The whole border in namespaces, on af_packet and on af_xdp, with chokectl serve (tests/e2e).
 test-e2e:
 	CHOKEPOINT=$(CHOKEPOINT) CHOKECTL=$(CHOKECTL) bash tests/e2e/run.sh all
+
+# Limits, faults and access: hostile control clients, killed peers, a full or read-only --state,
+# corrupt state files, a second uid, large policies (FAULTS_BIG=1: 1M prefixes, 100k names).
+test-faults:
+	CHOKEPOINT=$(CHOKEPOINT) CHOKECTL=$(CHOKECTL) bash tests/faults/faults.sh
 
 SWAP_EAL := --no-huge -m 1024 --no-shconf --no-pci --no-telemetry --log-level='*:error'
 test-swap:

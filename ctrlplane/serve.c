@@ -35,7 +35,9 @@
 
 #define MAX_DP	      16
 #define DP_TIMEOUT_MS 5000
-#define RETRY_NS      (1000ull * 1000000ull) /* reconnect every second */
+/* A dataplane loads a pushed policy before it answers: a million prefixes take seconds. */
+#define DP_INSTALL_TIMEOUT_MS 120000
+#define RETRY_NS	      (1000ull * 1000000ull) /* reconnect every second */
 
 struct dataplane {
 	const char *path;
@@ -110,8 +112,10 @@ static int dp_call(struct serve *s, struct dataplane *d, struct cp_msg_buf *req,
 	req->data[13] = (uint8_t)(seq >> 16);
 	req->data[14] = (uint8_t)(seq >> 8);
 	req->data[15] = (uint8_t)seq;
-	if (cp_msg_send_all(d->fd, req, DP_TIMEOUT_MS) != 0 ||
-	    cp_msg_recv(d->fd, resp, DP_TIMEOUT_MS, why, sizeof(why)) != 0 ||
+	uint16_t type = (uint16_t)(req->data[6] << 8 | req->data[7]);
+	int timeout = type == CP_MSG_INSTALL_POLICY ? DP_INSTALL_TIMEOUT_MS : DP_TIMEOUT_MS;
+	if (cp_msg_send_all(d->fd, req, timeout) != 0 ||
+	    cp_msg_recv(d->fd, resp, timeout, why, sizeof(why)) != 0 ||
 	    cp_msg_parse(resp->data, resp->len, &m, why, sizeof(why)) != 0 ||
 	    cp_reply_decode(&m, rep, why, sizeof(why)) != 0 || m.seq != seq) {
 		snprintf(err, errlen, "no valid reply");
@@ -378,10 +382,18 @@ static void handle_cli(struct serve *s, const struct cp_msg *m, struct cp_msg_bu
 				 strcmp(r.u.uplink.name, "auto") == 0 ? "" : r.u.uplink.name);
 		else
 			s->st.shutoff = m->type == CP_MSG_SHUTOFF;
-		/* A dataplane's refusal (an unknown uplink) or a failed save undoes it. */
-		if (dp_all(s, raw, err, sizeof(err)) != 0 || save(s, err, sizeof(err)) != 0) {
+		/* Saved before it is forwarded: a change that cannot be saved reaches no dataplane.
+		 * A dataplane's refusal (an unknown uplink) undoes it, on disk too. */
+		if (save(s, err, sizeof(err)) != 0)
+			rc = -1;
+		else if (dp_all(s, raw, err, sizeof(err)) != 0)
+			rc = -2;
+		if (rc != 0) {
+			char ignored[256];
 			s->st.shutoff = keep.shutoff;
 			memcpy(s->st.uplink, keep.uplink, sizeof(keep.uplink));
+			if (rc == -2)
+				save(s, ignored, sizeof(ignored));
 			rc = -1;
 		}
 		break;

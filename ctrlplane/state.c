@@ -105,15 +105,30 @@ static void path_of(char *buf, size_t len, const char *dir, const char *name)
 	snprintf(buf, len, "%s/%s", dir, name);
 }
 
+/* A decimal u64: digits only (no sign, no blanks), no overflow. */
+static int parse_u64(const char *t, uint64_t *v)
+{
+	char *end;
+	if (t[0] == '\0' || strspn(t, "0123456789") != strlen(t))
+		return -1;
+	errno = 0;
+	unsigned long long x = strtoull(t, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	*v = x;
+	return 0;
+}
+
 /* One line: "grant PREFIX END_NS RENEW_NS LAST_NS", "shutoff 0|1", "uplink NAME|-". */
 static int parse_line(struct cp_state *s, char *line, char *err, size_t errlen, int lineno)
 {
-	char kind[16], a[64], extra;
-	unsigned long long end, renew, last;
-	if (sscanf(line, "grant %63s %llu %llu %llu %c", a, &end, &renew, &last, &extra) == 4) {
-		struct cp_sgrant g = {.end_ns = end, .renew_ns = renew, .last_ns = last};
+	char kind[16], a[64], n[3][24], extra;
+	if (sscanf(line, "grant %63s %23s %23s %23s %c", a, n[0], n[1], n[2], &extra) == 4) {
+		struct cp_sgrant g;
 		char why[160];
-		if (cp_prefix_parse(a, &g.pfx, why, sizeof(why)) != 0 || last > end) {
+		if (parse_u64(n[0], &g.end_ns) != 0 || parse_u64(n[1], &g.renew_ns) != 0 ||
+		    parse_u64(n[2], &g.last_ns) != 0 ||
+		    cp_prefix_parse(a, &g.pfx, why, sizeof(why)) != 0 || g.last_ns > g.end_ns) {
 			snprintf(err, errlen, "line %d: bad grant", lineno);
 			return -1;
 		}

@@ -49,6 +49,31 @@ static int build_inside4(struct cp_rt_policy *p, char *err, size_t errlen)
 	return 0;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The tbl8 groups a DIR24_8 table needs: one per distinct /24 holding a prefix longer than /24. */
+static unsigned count_tbl8(const struct cp_rt_policy *p, unsigned long4)
+{
+	uint32_t *g = long4 ? malloc(long4 * sizeof(*g)) : NULL;
+	unsigned n = 0, k = 0;
+	if (g == NULL)
+		return long4;
+	for (unsigned i = 0; i < p->space.n_cls; i++) {
+		const struct cp_addr_class *c = &p->space.cls[i];
+		if (c->pfx.family == 4 && c->pfx.len > 24)
+			g[n++] = be32(c->pfx.a) >> 8;
+	}
+	qsort(g, n, sizeof(*g), cmp_u32);
+	for (unsigned i = 0; i < n; i++)
+		k += i == 0 || g[i] != g[i - 1];
+	free(g);
+	return k;
+}
+
 static int build_fibs(struct cp_rt_policy *p, char *err, size_t errlen)
 {
 	unsigned n4 = 0, n6 = 0, long4 = 0;
@@ -70,16 +95,20 @@ static int build_fibs(struct cp_rt_policy *p, char *err, size_t errlen)
 	}
 	/* The narrowest next hop that holds every leaf index: the 2^24-entry first level is most
 	 * of the memory (and of the build time), 16 MiB per byte of next hop. */
-	unsigned nl = p->space.n_leaves;
+	unsigned nl = p->space.n_leaves, tbl8 = count_tbl8(p, long4) + 16;
+	if (nl < tbl8)
+		nl = tbl8; /* the next hop size also bounds num_tbl8 */
 	enum rte_fib_dir24_8_nh_sz nh4 = nl < 0x80     ? RTE_FIB_DIR24_8_1B
 					 : nl < 0x8000 ? RTE_FIB_DIR24_8_2B
 						       : RTE_FIB_DIR24_8_4B;
-	enum rte_fib_trie_nh_sz nh6 = nl < 0x8000 ? RTE_FIB6_TRIE_2B : RTE_FIB6_TRIE_4B;
+	unsigned tbl8_6 = n6 * 14 + 16; /* at most 14 groups below the 24-bit first level */
+	enum rte_fib_trie_nh_sz nh6 =
+	    p->space.n_leaves < 0x8000 && tbl8_6 < 0x8000 ? RTE_FIB6_TRIE_2B : RTE_FIB6_TRIE_4B;
 	struct rte_fib_conf c4 = {
 	    .type = RTE_FIB_DIR24_8,
 	    .default_nh = root4,
 	    .max_routes = (int)n4 + 1,
-	    .dir24_8 = {.nh_sz = nh4, .num_tbl8 = long4 + 16},
+	    .dir24_8 = {.nh_sz = nh4, .num_tbl8 = tbl8},
 	};
 	snprintf(name, sizeof(name), "cpfib4_%u", p->gen);
 	/* A family with no prefix but its root needs no table: every address is the root leaf. */
@@ -91,7 +120,7 @@ static int build_fibs(struct cp_rt_policy *p, char *err, size_t errlen)
 	    .type = RTE_FIB6_TRIE,
 	    .default_nh = root6,
 	    .max_routes = (int)n6 + 1,
-	    .trie = {.nh_sz = nh6, .num_tbl8 = n6 * 14 + 16},
+	    .trie = {.nh_sz = nh6, .num_tbl8 = tbl8_6},
 	};
 	snprintf(name, sizeof(name), "cpfib6_%u", p->gen);
 	if (n6 > 1)

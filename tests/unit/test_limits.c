@@ -1,0 +1,343 @@
+/* Unit tests of the dataplane at its limits, through cp_worker_burst (the live worker code) with
+ * net_null ports: a full flow table (new flows are decided without being remembered, counted in
+ * flows_untracked, and payload a category could block fails closed) and an exhausted mbuf pool
+ * (a reject still drops, its frames are counted in inject_failed, nothing leaks). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "eal_test.h"
+
+#include <rte_bus_vdev.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include "control.h"
+#include "dp.h"
+
+#define DP_POOL_MBUFS 128 /* dp.pool: injected frames and fragments */
+
+static struct cp_dp dp;
+static struct cp_ctl ctl;
+static struct rte_mempool *pkt_pool; /* the test's input packets */
+
+static int null_port(const char *name, uint16_t *id)
+{
+	struct rte_eth_conf conf = {0};
+	if (rte_vdev_init(name, NULL) != 0 || rte_eth_dev_get_port_by_name(name, id) != 0 ||
+	    rte_eth_dev_configure(*id, 1, 1, &conf) != 0 ||
+	    rte_eth_rx_queue_setup(*id, 0, 64, SOCKET_ID_ANY, NULL, pkt_pool) != 0 ||
+	    rte_eth_tx_queue_setup(*id, 0, 64, SOCKET_ID_ANY, NULL) != 0)
+		return -1;
+	return rte_eth_dev_start(*id);
+}
+
+static int setup(void **state)
+{
+	char err[256];
+	(void)state;
+	if (cp_test_eal_init("limits", "256") != 0)
+		return -1;
+	cp_dp_clock_init(&dp, rte_get_tsc_hz());
+	dp.n_workers = 1;
+	/* No per-lcore cache: every mbuf taken out of the pool is visible in its count. */
+	dp.pool = rte_pktmbuf_pool_create("limits_dp", DP_POOL_MBUFS, 0, 0,
+					  RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	pkt_pool = rte_pktmbuf_pool_create("limits_pkts", 2048, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					   SOCKET_ID_ANY);
+	dp.qsv = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), 64);
+	dp.workers = rte_zmalloc(NULL, sizeof(struct cp_worker), 64);
+	if (dp.pool == NULL || pkt_pool == NULL || dp.qsv == NULL || dp.workers == NULL ||
+	    rte_rcu_qsbr_init(dp.qsv, 1) != 0)
+		return -1;
+	static const char *const names[2] = {"net_null_lim_in", "net_null_lim_up"};
+	for (unsigned p = 0; p < 2; p++) {
+		if (null_port(names[p], &dp.ports[p].port_id) != 0)
+			return -1;
+		dp.ports[p].role = p == 0 ? CP_ROLE_INSIDE : CP_ROLE_UPLINK;
+		dp.ports[p].index = (uint8_t)p;
+		snprintf(dp.ports[p].name, sizeof(dp.ports[p].name), "%s", p ? "uplink" : "inside");
+	}
+	dp.n_ports = 2;
+	/* The smallest table cp_flow_table_init makes (64 asked; rte_hash may hold a few more). */
+	if (cp_worker_init(&dp.workers[0], &dp, 0, 64) != 0)
+		return -1;
+	return cp_ctl_init(&ctl, &dp, err, sizeof(err));
+}
+
+static void install(const char *text)
+{
+	char err[256];
+	struct cp_diag d;
+	cp_diag_init(&d);
+	struct cp_policy_src *src = cp_policy_load_text("limits.conf", text, strlen(text), &d);
+	cp_diag_print(&d, stderr);
+	cp_diag_free(&d);
+	assert_non_null(src);
+	if (cp_ctl_set_policy(&ctl, src, err, sizeof(err)) != 0)
+		fail_msg("install: %s", err);
+}
+
+/* ---- packets ---- */
+
+struct pkt {
+	uint8_t src[4], dst[4];
+	uint8_t proto; /* 6 or 17 */
+	uint16_t sport, dport;
+	uint8_t tcp_flags;
+	const char *payload; /* NULL: none */
+};
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint16_t ip_csum(const uint8_t *h)
+{
+	uint32_t s = 0;
+	for (unsigned i = 0; i < 20; i += 2)
+		s += (uint32_t)(h[i] << 8 | h[i + 1]);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/* An Ethernet/IPv4/TCP or UDP frame in an mbuf of pkt_pool. */
+static struct rte_mbuf *frame(const struct pkt *k)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pkt_pool);
+	assert_non_null(m);
+	size_t plen = k->payload ? strlen(k->payload) : 0, l4 = k->proto == 6 ? 20 : 8;
+	size_t len = 14 + 20 + l4 + plen;
+	uint8_t *f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+	assert_non_null(f);
+	memset(f, 0, len);
+	static const uint8_t macs[12] = {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2};
+	memcpy(f, macs, 12);
+	put16(f + 12, 0x0800);
+	uint8_t *ip = f + 14;
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(20 + l4 + plen));
+	ip[8] = 64;
+	ip[9] = k->proto;
+	memcpy(ip + 12, k->src, 4);
+	memcpy(ip + 16, k->dst, 4);
+	put16(ip + 10, ip_csum(ip));
+	uint8_t *t = ip + 20;
+	put16(t, k->sport);
+	put16(t + 2, k->dport);
+	if (k->proto == 6) {
+		t[4] = 0x10; /* seq: 0x10000000 on the SYN, the next byte after it */
+		t[7] = (k->tcp_flags & 0x02) ? 0 : 1;
+		t[12] = 5 << 4;
+		t[13] = k->tcp_flags;
+		put16(t + 14, 65535);
+	} else {
+		put16(t + 4, (uint16_t)(8 + plen));
+	}
+	if (plen > 0)
+		memcpy(t + l4, k->payload, plen);
+	return m;
+}
+
+/* One packet through the worker, entering on port in_port. */
+static void send1(unsigned in_port, const struct pkt *k)
+{
+	struct rte_mbuf *m = frame(k);
+	cp_worker_burst(&dp.workers[0], in_port, &m, 1);
+}
+
+#define TCP_SYN 0x02
+#define TCP_ACK 0x10
+#define TCP_PSH 0x08
+
+static struct cp_wcounters *ctr(void)
+{
+	return &dp.workers[0].c;
+}
+
+static void reset(void)
+{
+	struct cp_worker *wk = &dp.workers[0];
+	memset(&wk->c, 0, sizeof(wk->c));
+}
+
+/* ---- a full flow table ---- */
+
+static const char table_policy[] =
+    "version = 1;\n"
+    "inside = [ \"192.0.2.0/24\" ];\n"
+    "categories = ( { name = \"kw\"; payload = [ \"forbidden-term\" ]; } );\n"
+    "rules = (\n"
+    "  { name = \"kw\"; action = \"drop\"; from = \"inside\"; category = \"kw\"; },\n"
+    "  { name = \"web\"; action = \"pass\"; from = \"inside\"; proto = \"tcp\"; }\n"
+    ");\n";
+
+/* Flow i: 192.0.2.(1 + i % 200) port 10000 + i -> 198.51.100.1:80. */
+static struct pkt flow_pkt(unsigned i, uint8_t flags, const char *payload)
+{
+	struct pkt k = {{192, 0, 2, (uint8_t)(1 + i % 200)},
+			{198, 51, 100, 1},
+			6,
+			(uint16_t)(10000 + i),
+			80,
+			flags,
+			payload};
+	return k;
+}
+
+/* More flows than the table holds, in bursts: every packet is decided by the policy (the passing
+ * rule passes, the others drop as they would), the ones beyond the table counted as untracked;
+ * the flows in the table keep their state. */
+static void test_flow_table_full(void **state)
+{
+	(void)state;
+	struct cp_worker *wk = &dp.workers[0];
+	install(table_policy);
+	reset();
+	uint32_t cap = wk->ft.cap;
+	unsigned n = cap + 200;
+	struct rte_mbuf *b[CP_BURST];
+	for (unsigned i = 0; i < n;) {
+		unsigned k = 0;
+		for (; k < CP_BURST && i < n; k++, i++) {
+			struct pkt p = flow_pkt(i, TCP_SYN, NULL);
+			b[k] = frame(&p);
+		}
+		cp_worker_burst(wk, 0, b, k);
+	}
+	print_message("flow table: %u flows asked, capacity %u, %lu held, %lu untracked\n", 64, cap,
+		      (unsigned long)wk->ft.active, (unsigned long)ctr()->flows_untracked);
+	assert_int_equal(ctr()->verdict_pkts[CP_V_PASS], n);
+	assert_int_equal(ctr()->verdict_pkts[CP_V_DROP], 0);
+	assert_true(wk->ft.active <= cap);
+	assert_true(ctr()->flows_untracked >= 200);
+	assert_int_equal(ctr()->flows_untracked + wk->ft.active, n);
+	assert_int_equal(ctr()->port_tx_pkts[1], n); /* all forwarded to the uplink */
+
+	/* Untracked: a reply from outside to a flow that was never remembered is a new flow from
+	 * outside, and default-deny drops it. */
+	uint64_t untracked = ctr()->flows_untracked;
+	struct pkt reply = {{198, 51, 100, 1}, {192, 0, 2, 9}, 6, 80, 60000, TCP_ACK, NULL};
+	send1(1, &reply);
+	assert_int_equal(ctr()->verdict_pkts[CP_V_DROP], 1);
+	assert_int_equal(ctr()->reason[CP_R_DEFAULT_DENY], 1);
+	assert_int_equal(ctr()->flows_untracked, untracked + 1);
+
+	/* Untracked payload that a category could block: nothing to inspect it with, so it fails
+	 * closed (inspect-busy), whether it holds the term or not. */
+	struct pkt bad = flow_pkt(n + 1, TCP_ACK | TCP_PSH, "GET / forbidden-term");
+	struct pkt fine = flow_pkt(n + 2, TCP_ACK | TCP_PSH, "GET / harmless");
+	send1(0, &bad);
+	send1(0, &fine);
+	assert_int_equal(ctr()->reason[CP_R_INSPECT_BUSY], 2);
+	assert_int_equal(ctr()->verdict_pkts[CP_V_DROP], 3);
+	assert_int_equal(ctr()->flows_untracked, untracked + 3);
+
+	/* A flow the table holds is still followed: its payload is inspected and the category
+	 * matches. Find one that is held (the first ones inserted are). */
+	const struct cp_flow_key *kp;
+	struct cp_flow_key key;
+	struct cp_pkt parsed;
+	bool from_a;
+	int32_t pos = -1;
+	unsigned held = 0;
+	for (; held < n && pos < 0; held++) {
+		struct pkt p = flow_pkt(held, TCP_SYN, NULL);
+		struct rte_mbuf *m = frame(&p);
+		assert_int_equal(cp_parse(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, &parsed),
+				 CP_R_NONE);
+		rte_pktmbuf_free(m);
+		cp_flow_key_make(&parsed, &key, &from_a);
+		kp = &key;
+		cp_flow_lookup_bulk(&wk->ft, &kp, 1, &pos);
+	}
+	assert_true(pos >= 0);
+	struct pkt held_bad = flow_pkt(held - 1, TCP_ACK | TCP_PSH, "GET / forbidden-term");
+	send1(0, &held_bad);
+	assert_int_equal(ctr()->flows_untracked, untracked + 3);
+	assert_int_equal(ctr()->verdict_pkts[CP_V_DROP], 4);
+	assert_int_equal(ctr()->reason[CP_R_INSPECT_BUSY], 2);
+	assert_int_equal(rte_mempool_avail_count(pkt_pool), 2048); /* nothing held on to */
+}
+
+/* ---- an exhausted mbuf pool ---- */
+
+static const char reject_policy[] =
+    "version = 1;\n"
+    "inside = [ \"192.0.2.0/24\" ];\n"
+    "rules = (\n"
+    "  { name = \"telnet\"; action = \"reject\"; from = \"inside\"; proto = \"tcp\"; dport = 23; "
+    "},\n"
+    "  { name = \"tftp\"; action = \"reject\"; from = \"inside\"; proto = \"udp\"; dport = 69; },\n"
+    "  { name = \"out\"; action = \"pass\"; from = \"inside\"; }\n"
+    ");\n";
+
+/* With no mbuf left for the RSTs and ICMP of a reject, the packet is still rejected (dropped, not
+ * forwarded), the missing frames are counted, and passing traffic still flows. Once mbufs are back,
+ * rejects send their frames again. */
+static void test_pool_exhausted(void **state)
+{
+	(void)state;
+	struct cp_worker *wk = &dp.workers[0];
+	install(reject_policy);
+	/* An empty table: earlier tests filled it. */
+	cp_flow_sweep(&wk->ft, UINT64_MAX, 0, wk->ft.cap);
+	reset();
+	struct rte_mbuf *taken[DP_POOL_MBUFS];
+	unsigned nt = 0;
+	while (nt < DP_POOL_MBUFS && (taken[nt] = rte_pktmbuf_alloc(dp.pool)) != NULL)
+		nt++;
+	assert_int_equal(rte_mempool_avail_count(dp.pool), 0);
+
+	struct pkt telnet = {{192, 0, 2, 7}, {198, 51, 100, 1}, 6, 40000, 23, TCP_SYN, NULL};
+	struct pkt tftp = {{192, 0, 2, 7}, {198, 51, 100, 1}, 17, 40001, 69, 0, "x"};
+	struct pkt web = {{192, 0, 2, 7}, {198, 51, 100, 1}, 6, 40002, 443, TCP_SYN, NULL};
+	send1(0, &telnet);
+	send1(0, &tftp);
+	send1(0, &web);
+	assert_int_equal(ctr()->verdict_pkts[CP_V_REJECT], 2);
+	assert_int_equal(ctr()->inject_failed, 3); /* two RSTs and one ICMP */
+	assert_int_equal(ctr()->injected, 0);
+	assert_int_equal(ctr()->verdict_pkts[CP_V_PASS], 1);
+	assert_int_equal(ctr()->port_tx_pkts[1], 1); /* only the passed one left */
+	assert_int_equal(ctr()->port_tx_pkts[0], 0);
+	/* The rejected flow stays rejected. */
+	telnet.tcp_flags = TCP_ACK;
+	send1(0, &telnet);
+	assert_int_equal(ctr()->verdict_pkts[CP_V_PASS], 1);
+	assert_int_equal(ctr()->verdict_pkts[CP_V_DROP] + ctr()->verdict_pkts[CP_V_REJECT], 3);
+
+	/* Mbufs back: a new reject sends both RSTs (one to each side). */
+	for (unsigned i = 0; i < nt; i++)
+		rte_pktmbuf_free(taken[i]);
+	struct pkt telnet2 = {{192, 0, 2, 8}, {198, 51, 100, 1}, 6, 40003, 23, TCP_SYN, NULL};
+	send1(0, &telnet2);
+	assert_int_equal(ctr()->injected, 2);
+	assert_int_equal(ctr()->inject_failed, 3);
+	assert_int_equal(ctr()->port_tx_pkts[0], 1);
+	assert_int_equal(ctr()->port_tx_pkts[1], 2);
+	/* Every frame went out and was freed by net_null: no mbuf leaked on either path. */
+	assert_int_equal(rte_mempool_avail_count(dp.pool), nt);
+	assert_int_equal(rte_mempool_avail_count(pkt_pool), 2048);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_flow_table_full),
+	    cmocka_unit_test(test_pool_exhausted),
+	};
+	return cmocka_run_group_tests(tests, setup, cp_test_eal_teardown);
+}

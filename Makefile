@@ -4,12 +4,12 @@ BUILD ?= build
 PY := /usr/bin/python3
 DEBS := dpdk dpdk-dev libdpdk-dev libhyperscan-dev libbpf-dev libconfig-dev libcmocka-dev libpcap-dev \
 	meson ninja-build pkg-config gcc python3-scapy tcpdump iproute2 curl iputils-ping ethtool prometheus \
-	openssl bind9-dnsutils dnsmasq-base valgrind clang llvm iperf3
+	openssl bind9-dnsutils dnsmasq-base valgrind clang llvm iperf3 gnuplot-nox libndpi-bin
 CHOKEPOINT := $(BUILD)/dataplane/chokepoint
 CHOKECTL := $(BUILD)/ctrlplane/chokectl
 
 .PHONY: all deps build demo test test-unit test-rules test-replay test-corpus test-live test-swap \
-	test-sanitizers test-e2e test-faults clean format
+	test-sanitizers test-e2e test-faults bench bench-quick clean format
 
 all: build
 
@@ -84,6 +84,13 @@ test-swap:
 
 test-corpus:
 	CHOKEPOINT=$(CHOKEPOINT) bash tests/corpus/run.sh
+
+# Benchmarks (bench/README.md): the table, bench/results/latest.json and the plots.
+bench: build
+	$(PY) bench/run
+
+bench-quick: build
+	$(PY) bench/run --quick
 
 format:
 	clang-format -i common/*.[ch] dataplane/*.[ch] dataplane/xdp/*.c ctrlplane/*.[ch] tests/unit/*.c

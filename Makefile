@@ -4,12 +4,13 @@ BUILD ?= build
 PY := /usr/bin/python3
 DEBS := dpdk dpdk-dev libdpdk-dev libhyperscan-dev libbpf-dev libconfig-dev libcmocka-dev libpcap-dev \
 	meson ninja-build pkg-config gcc python3-scapy tcpdump iproute2 curl iputils-ping ethtool prometheus \
-	openssl bind9-dnsutils dnsmasq-base valgrind clang llvm iperf3 gnuplot-nox libndpi-bin
+	openssl bind9-dnsutils dnsmasq-base valgrind clang llvm libclang-rt-14-dev iperf3 gnuplot-nox \
+	libndpi-bin
 CHOKEPOINT := $(BUILD)/dataplane/chokepoint
 CHOKECTL := $(BUILD)/ctrlplane/chokectl
 
 .PHONY: all deps build demo test test-unit test-rules test-replay test-corpus test-live test-swap \
-	test-sanitizers test-e2e test-faults bench bench-quick clean format
+	test-sanitizers test-e2e test-faults fuzz test-fuzz bench bench-quick clean format
 
 all: build
 
@@ -37,7 +38,7 @@ demo: build
 
 test: build
 	@$(MAKE) --no-print-directory test-unit test-rules test-replay test-live test-e2e test-faults \
-		test-swap test-corpus test-sanitizers
+		test-swap test-corpus test-sanitizers test-fuzz
 
 # The unit and replay tests again under ASan+UBSan (leaks included), and one replay under
 # valgrind memcheck.
@@ -84,6 +85,17 @@ test-swap:
 
 test-corpus:
 	CHOKEPOINT=$(CHOKEPOINT) bash tests/corpus/run.sh
+
+# libFuzzer harnesses (tests/fuzz/README.md): `make fuzz` runs each for FUZZ_SECONDS; make test
+# replays every kept finding and runs each briefly.
+FUZZ_SECONDS ?= 60
+FUZZ_CI_SECONDS ?= 12
+fuzz:
+	bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+test-fuzz:
+	bash tests/fuzz/regress.sh
+	bash tests/fuzz/run.sh $(FUZZ_CI_SECONDS)
 
 # Benchmarks (bench/README.md): the table, bench/results/latest.json and the plots.
 bench: build

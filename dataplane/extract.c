@@ -190,7 +190,9 @@ static enum cp_ext tls_check_start(const uint8_t *s, size_t len)
 		return CP_EXT_NOT_THIS;
 	if (len >= 3 && !tls_rec_version_ok(s))
 		return CP_EXT_NOT_THIS;
-	if (len >= TLS_REC_HDR + 1 && s[TLS_REC_HDR] != TLS_HS_CLIENTHELLO)
+	if (len < TLS_REC_HDR + 1)
+		return CP_EXT_MORE; /* the record header alone: its length is judged with the type */
+	if (s[TLS_REC_HDR] != TLS_HS_CLIENTHELLO)
 		return CP_EXT_NOT_THIS;
 	return CP_EXT_FOUND;
 }
@@ -614,8 +616,10 @@ CP_HOT enum cp_ext cp_extract_http_host(const uint8_t *s, size_t len, char *name
 		return r;
 	connect = meth_end - i == 7 && memcmp(s + i, "CONNECT", 7) == 0;
 	r = http_target_host(s + tgt, tgt_end - tgt, connect, name, cap, nlen, &tgt_has);
-	if (r == CP_EXT_MALFORMED)
+	if (r == CP_EXT_MALFORMED) {
+		clear_out(name, cap, nlen); /* a bad host may be half written */
 		return r;
+	}
 	r = http_headers(s, next, end, at_cap, tgt_has, name, nlen);
 	if (r != CP_EXT_FOUND)
 		clear_out(name, cap, nlen);

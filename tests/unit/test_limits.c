@@ -333,11 +333,18 @@ static void test_pool_exhausted(void **state)
 	assert_int_equal(rte_mempool_avail_count(pkt_pool), 2048);
 }
 
+static int teardown(void **state)
+{
+	cp_ctl_fini(&ctl);
+	cp_worker_fini(&dp.workers[0]);
+	return cp_test_eal_teardown(state);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_flow_table_full),
 	    cmocka_unit_test(test_pool_exhausted),
 	};
-	return cmocka_run_group_tests(tests, setup, cp_test_eal_teardown);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }

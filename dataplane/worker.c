@@ -349,7 +349,18 @@ static void record(struct cp_worker *wk, struct rte_mbuf *m)
 struct txq {
 	struct rte_mbuf *m[CP_MAX_PORTS][CP_BURST * 3];
 	unsigned n[CP_MAX_PORTS];
+	/* What the act stage reads of the view, taken once per burst. */
+	bool monitor;
+	uint64_t *rule_ctr; /* this worker's rule counters, NULL without a policy */
 };
+
+static void txq_init(struct txq *q, const struct cp_worker *wk, const struct cp_view *v)
+{
+	for (unsigned p = 0; p < wk->dp->n_ports; p++)
+		q->n[p] = 0;
+	q->monitor = v->pol != NULL && v->pol->src->settings.monitor;
+	q->rule_ctr = v->pol != NULL ? cp_rt_rule_ctr(v->pol, wk->id) : NULL;
+}
 
 static void txq_flush(struct cp_worker *wk, struct txq *q, unsigned p)
 {
@@ -395,7 +406,7 @@ static void act(struct cp_worker *wk, const struct cp_view *v, unsigned in_port,
 		const struct decision *d, const struct act_in *a, struct txq *q)
 {
 	struct cp_dp *dp = wk->dp;
-	bool monitor = v->pol != NULL && v->pol->src->settings.monitor;
+	bool monitor = q->monitor;
 	unsigned out = dp->ports[in_port].role == CP_ROLE_INSIDE ? v->uplink : 0;
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 	bool forward = d->verdict == CP_V_PASS || monitor;
@@ -409,9 +420,8 @@ static void act(struct cp_worker *wk, const struct cp_view *v, unsigned in_port,
 	wk->c.port_rx_pkts[in_port]++;
 	wk->c.port_rx_bytes[in_port] += len;
 	if (d->rule != CP_NO_RULE) {
-		uint64_t *rule_ctr = cp_rt_rule_ctr(v->pol, wk->id);
-		rule_ctr[d->rule * 2]++;
-		rule_ctr[d->rule * 2 + 1] += len;
+		q->rule_ctr[d->rule * 2]++;
+		q->rule_ctr[d->rule * 2 + 1] += len;
 	}
 	if (d->verdict == CP_V_REJECT && !monitor && a->parsed && a->inject)
 		ninj = build_injects(wk, a->frame, a->flen, a->p, a->from_init, in_port, out, inj,
@@ -685,8 +695,7 @@ void cp_worker_burst(struct cp_worker *wk, unsigned in_port, struct rte_mbuf **p
 	uint64_t now = dp->replay ? 0 : cp_clock_ns(dp);
 	struct txq q;
 
-	for (unsigned p = 0; p < dp->n_ports; p++)
-		q.n[p] = 0;
+	txq_init(&q, wk, v);
 	for (unsigned done = 0; done < n;)
 		done += burst_part(wk, v, in_port, pkts + done, n - done, now, &q);
 	if (unlikely(cp_reasm_held(wk->reasm) > 0)) {
@@ -786,7 +795,8 @@ int cp_worker_main(void *arg)
 		}
 		if (!busy && flush > wk->flushed) {
 			const struct cp_view *v = __atomic_load_n(&dp->view, __ATOMIC_ACQUIRE);
-			struct txq q = {0};
+			struct txq q;
+			txq_init(&q, wk, v);
 			expire_fragments(wk, v, 0, wk->last_now, flush, &q);
 			wk->flushed = flush;
 		}
@@ -798,8 +808,10 @@ int cp_worker_main(void *arg)
 				wk->c.flows_evicted += cp_flow_sweep(
 				    &wk->ft, now, v->pol->flow_timeout_ns, SWEEP_SCAN);
 			if (!dp->replay && cp_reasm_held(wk->reasm) > 0) {
-				struct txq q = {0};
+				struct txq q;
+				txq_init(&q, wk, v);
 				expire_fragments(wk, v, 0, now, 0, &q);
+				txq_flush_all(wk, &q); /* monitor mode forwards them */
 			}
 			rte_rcu_qsbr_quiescent(dp->qsv, wk->id);
 		}

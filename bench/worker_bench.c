@@ -37,8 +37,6 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
-#include <rte_hash.h>
-
 #include "control.h"
 #include "dp.h"
 

@@ -18,9 +18,6 @@
 #define IPV6_MIN_MTU   1280
 #define ICMP_QUOTE_L4  8 /* IPv4: bytes of the offending payload quoted after its header */
 #define OUT_TTL	       64
-#define PROTO_ICMP     1
-#define PROTO_TCP      6
-#define PROTO_ICMPV6   58
 #define ICMP_UNREACH   3
 #define ICMP_ADMIN     13
 #define ICMPV6_UNREACH 1
@@ -154,7 +151,7 @@ static size_t write_ip(uint8_t *ip, const struct cp_pkt *p, bool swap, uint8_t p
 static bool rst_allowed(const struct cp_pkt *p)
 {
 	size_t ip_min = p->l3 == CP_L3_IPV4 ? IPV4_HLEN : IPV6_HLEN;
-	if (p->proto != PROTO_TCP || p->frag == CP_FRAG_LATER || p->l4_off == 0)
+	if (p->proto != CP_IPPROTO_TCP || p->frag == CP_FRAG_LATER || p->l4_off == 0)
 		return false;
 	if (p->l4_off < p->l3_off + ip_min)
 		return false;
@@ -209,22 +206,22 @@ size_t cp_build_rst(const uint8_t *frame, uint32_t len, const struct cp_pkt *p, 
 	if (cap < total || total > CP_INJECT_MAX)
 		return 0;
 	write_l2(frame, l2, to_sender, out);
-	write_ip(out + l2, p, to_sender, PROTO_TCP, TCP_HLEN);
+	write_ip(out + l2, p, to_sender, CP_IPPROTO_TCP, TCP_HLEN);
 	tcp = out + l2 + ip_len;
 	write_rst_tcp(tcp, p, to_sender);
-	put16(tcp + 16, csum_finish(csum_add(pseudo_sum(out + l2, p->l3, PROTO_TCP, TCP_HLEN), tcp,
-					     TCP_HLEN)));
+	put16(tcp + 16, csum_finish(csum_add(pseudo_sum(out + l2, p->l3, CP_IPPROTO_TCP, TCP_HLEN),
+					     tcp, TCP_HLEN)));
 	return total;
 }
 
 /* True when p is itself an ICMP error (or an ICMP packet whose type cannot be known). */
 static bool is_icmp_error(const struct cp_pkt *p)
 {
-	if (p->proto == PROTO_ICMP && p->l3 == CP_L3_IPV4) {
+	if (p->proto == CP_IPPROTO_ICMP && p->l3 == CP_L3_IPV4) {
 		uint8_t t = p->icmp_type;
 		return p->l4_off == 0 || t == 3 || t == 4 || t == 5 || t == 11 || t == 12;
 	}
-	if (p->proto == PROTO_ICMPV6 && p->l3 == CP_L3_IPV6)
+	if (p->proto == CP_IPPROTO_ICMPV6 && p->l3 == CP_L3_IPV6)
 		return p->l4_off == 0 || p->icmp_type < 128;
 	return false;
 }
@@ -284,15 +281,15 @@ size_t cp_build_icmp_prohibited(const uint8_t *frame, uint32_t len, const struct
 	total = l2 + ip_len + ICMP_HLEN + quote;
 
 	write_l2(frame, l2, true, out);
-	write_ip(out + l2, p, true, v4 ? PROTO_ICMP : PROTO_ICMPV6, ICMP_HLEN + quote);
+	write_ip(out + l2, p, true, v4 ? CP_IPPROTO_ICMP : CP_IPPROTO_ICMPV6, ICMP_HLEN + quote);
 	icmp = out + l2 + ip_len;
 	memset(icmp, 0, ICMP_HLEN);
 	icmp[0] = v4 ? ICMP_UNREACH : ICMPV6_UNREACH;
 	icmp[1] = v4 ? ICMP_ADMIN : ICMPV6_ADMIN;
 	memcpy(icmp + ICMP_HLEN, frame + l2, quote);
-	put16(icmp + 2,
-	      csum_finish(csum_add(
-		  v4 ? 0 : pseudo_sum(out + l2, p->l3, PROTO_ICMPV6, (uint32_t)(ICMP_HLEN + quote)),
-		  icmp, ICMP_HLEN + quote)));
+	put16(icmp + 2, csum_finish(csum_add(v4 ? 0
+						: pseudo_sum(out + l2, p->l3, CP_IPPROTO_ICMPV6,
+							     (uint32_t)(ICMP_HLEN + quote)),
+					     icmp, ICMP_HLEN + quote)));
 	return total;
 }

@@ -32,13 +32,9 @@
 #define IPV6_FRAG_HLEN 8
 
 #define IPPROTO_HOPOPTS_  0
-#define IPPROTO_ICMP_	  1
-#define IPPROTO_TCP_	  6
-#define IPPROTO_UDP_	  17
 #define IPPROTO_ROUTING_  43
 #define IPPROTO_FRAGMENT_ 44
 #define IPPROTO_AH_	  51
-#define IPPROTO_ICMPV6_	  58
 #define IPPROTO_NONE_	  59
 #define IPPROTO_DSTOPTS_  60
 #define IPPROTO_MH_	  135
@@ -214,15 +210,15 @@ static inline enum cp_reason parse_l4(const uint8_t *f, uint32_t off, struct cp_
 
 	p->l4_off = (uint16_t)off;
 	switch (p->proto) {
-	case IPPROTO_TCP_:
+	case CP_IPPROTO_TCP:
 		return parse_tcp(f + off, off, left, p);
-	case IPPROTO_UDP_:
+	case CP_IPPROTO_UDP:
 		return parse_udp(f + off, off, left, p);
-	case IPPROTO_ICMP_:
+	case CP_IPPROTO_ICMP:
 		if (p->l3 == CP_L3_IPV4)
 			return parse_icmp(f + off, off, left, p);
 		break;
-	case IPPROTO_ICMPV6_:
+	case CP_IPPROTO_ICMPV6:
 		if (p->l3 == CP_L3_IPV6)
 			return parse_icmp(f + off, off, left, p);
 		break;

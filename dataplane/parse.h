@@ -12,6 +12,12 @@ enum cp_l3 { CP_L3_NONE = 0, CP_L3_IPV4 = 4, CP_L3_IPV6 = 6 };
 
 enum cp_frag { CP_FRAG_NONE = 0, CP_FRAG_FIRST = 1, CP_FRAG_LATER = 2 };
 
+/* IP protocol numbers the dataplane treats specially. */
+#define CP_IPPROTO_ICMP	  1
+#define CP_IPPROTO_TCP	  6
+#define CP_IPPROTO_UDP	  17
+#define CP_IPPROTO_ICMPV6 58
+
 #define CP_TCP_FIN 0x01
 #define CP_TCP_SYN 0x02
 #define CP_TCP_RST 0x04

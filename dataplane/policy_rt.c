@@ -175,7 +175,8 @@ struct cp_rt_policy *cp_rt_policy_build(struct cp_policy_src *src, uint32_t gen,
 		d->has_category = s->n_categories > 0;
 		d->has_ports = s->sport.n > 0 || s->dport.n > 0;
 	}
-	if (cp_space_build(src, &p->space) != 0)
+	if (cp_space_build(src, &p->space) != 0 ||
+	    cp_rule_match_build(&p->rm, src->rules, src->n_rules, p->space.nwords) != 0)
 		goto oom;
 	if (build_inside4(p, err, errlen) != 0 || build_fibs(p, err, errlen) != 0)
 		goto fail;
@@ -199,6 +200,7 @@ void cp_rt_policy_free(struct cp_rt_policy *p)
 	if (p->fib6 != NULL)
 		rte_fib6_free(p->fib6);
 	cp_space_free(&p->space);
+	cp_rule_match_free(&p->rm);
 	free(p->in4);
 	free(p->rules);
 	rte_free(p->rule_ctr);

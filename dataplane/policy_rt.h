@@ -9,6 +9,7 @@
 #include "payload_rt.h"
 #include "policy.h"
 #include "policy_compile.h"
+#include "rule_match.h"
 
 struct rte_fib;
 struct rte_fib6;
@@ -37,6 +38,7 @@ struct cp_rt_policy {
 	unsigned n_rules;
 	struct cp_rt_rule *rules;
 	struct cp_space space;
+	struct cp_rule_match rm; /* per-field candidate bitmaps */
 	struct rte_fib *fib4;
 	struct rte_fib6 *fib6;
 	uint32_t root4, root6; /* leaves of the two roots (used when a family has no table) */

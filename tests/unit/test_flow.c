@@ -222,7 +222,7 @@ static void test_insert_lookup(void **state)
 		unsigned n = 0;
 		for (uint32_t i = start; i < 2 * N && n < 32; i += 3)
 			kp[n++] = &keys[i];
-		cp_flow_lookup_bulk(&t, kp, n, got);
+		cp_flow_lookup_bulk(&t, kp, n, got, NULL);
 		for (unsigned k = 0; k < n; k++) {
 			uint32_t i = (uint32_t)(kp[k] - keys);
 			if (i < N)
@@ -238,18 +238,18 @@ static void test_insert_lookup(void **state)
 	int32_t got = -1;
 	bool a;
 	cp_flow_key_make(&p, &k, &a);
-	cp_flow_lookup_bulk(&t, &kp, 1, &got);
+	cp_flow_lookup_bulk(&t, &kp, 1, &got, NULL);
 	assert_int_equal(got, pos[9]);
 	/* n = 0 touches nothing */
 	got = 1234;
-	cp_flow_lookup_bulk(&t, &kp, 0, &got);
+	cp_flow_lookup_bulk(&t, &kp, 0, &got, NULL);
 	assert_int_equal(got, 1234);
 	cp_flow_table_free(&t);
-	assert_null(t.h);
+	assert_null(t.flows);
 }
 
-/* A full table refuses a new key with -1, still finds (and re-inserts) the ones it holds, and
- * takes new ones again once the sweep made room. */
+/* A full table of established flows refuses a new key with -1, still finds (and re-inserts) the
+ * ones it holds, and takes new ones again once the sweep made room. */
 static void test_full(void **state)
 {
 	(void)state;
@@ -264,12 +264,14 @@ static void test_full(void **state)
 			break;
 		assert_in_range(p, 0, t.cap - 1);
 		t.flows[p].last_ns = 1000 * S;
+		t.flows[p].state = CP_FS_REPLIED | CP_FS_ESTABLISHED;
 		n++;
 	}
 	print_message("held %u flows (asked for 100, cap %u)\n", n, t.cap);
 	assert_int_equal(p, -1);
 	assert_true(n >= 100);
 	assert_true(n <= t.cap);
+	assert_int_equal(t.early_drop, 0);
 	struct cp_flow_key more = key_n(n + 1);
 	assert_int_equal(cp_flow_insert(&t, &more), -1);
 	struct cp_flow_key first = key_n(0);
@@ -278,7 +280,7 @@ static void test_full(void **state)
 	/* make room: key 0's flow is idle */
 	const struct cp_flow_key *kp = &first;
 	int32_t pos;
-	cp_flow_lookup_bulk(&t, &kp, 1, &pos);
+	cp_flow_lookup_bulk(&t, &kp, 1, &pos, NULL);
 	assert_true(pos >= 0);
 	t.flows[pos].last_ns = 0;
 	t.active = n;
@@ -286,6 +288,76 @@ static void test_full(void **state)
 	assert_int_equal(t.active, n - 1);
 	assert_true(cp_flow_insert(&t, &more) >= 0);
 	cp_flow_table_free(&t);
+}
+
+static unsigned removed_cb;
+
+static void count_removed(struct cp_flow *f, void *arg)
+{
+	(void)f;
+	(void)arg;
+	removed_cb++;
+}
+
+/* A full table makes room for a new flow by giving up the oldest flow of the key's two buckets
+ * that has not completed its handshake; established flows are never given up, and with only
+ * established flows in the way the new key is refused. */
+static void test_early_drop(void **state)
+{
+	(void)state;
+	static const struct {
+		unsigned established_every; /* every k-th flow established (0: none) */
+		bool all_new_fit;	    /* every new key finds a flow to replace */
+	} cases[] = {{0, true}, {2, true}, {1, false}};
+	for (unsigned c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct cp_flow_table t;
+		assert_int_equal(cp_flow_table_init(&t, "test_ed", 256, SOCKET_ID_ANY), 0);
+		t.on_remove = count_removed;
+		removed_cb = 0;
+		unsigned k = cases[c].established_every;
+		for (uint32_t i = 0; i < t.cap; i++) {
+			struct cp_flow_key key = key_n(i);
+			int32_t p = cp_flow_insert(&t, &key);
+			assert_true(p >= 0);
+			t.flows[p].last_ns = i;
+			if (k != 0 && i % k == 0)
+				t.flows[p].state = CP_FS_REPLIED | CP_FS_ESTABLISHED;
+		}
+		assert_int_equal(t.active, t.cap);
+		unsigned fit = 0, refused = 0;
+		for (uint32_t i = t.cap; i < 2 * t.cap; i++) {
+			struct cp_flow_key key = key_n(i);
+			int32_t p = cp_flow_insert(&t, &key);
+			if (p < 0) {
+				refused++;
+				continue;
+			}
+			fit++;
+			t.flows[p].last_ns = i;
+		}
+		print_message("case %u: %u fit, %u refused, %lu given up\n", c, fit, refused,
+			      (unsigned long)t.early_drop);
+		assert_int_equal(t.active, t.cap);
+		assert_int_equal(t.early_drop, fit);
+		assert_int_equal(removed_cb, fit); /* each early drop calls on_remove */
+		if (cases[c].all_new_fit && k == 0)
+			assert_int_equal(fit, t.cap);
+		if (!cases[c].all_new_fit)
+			assert_int_equal(fit, 0);
+		if (k == 2) /* a key whose two buckets hold only established flows is refused */
+			assert_true(fit > t.cap / 2);
+		/* no established flow was given up */
+		for (uint32_t i = 0; i < t.cap; i++) {
+			if (k == 0 || i % k != 0)
+				continue;
+			struct cp_flow_key key = key_n(i);
+			const struct cp_flow_key *kp = &key;
+			int32_t got;
+			cp_flow_lookup_bulk(&t, &kp, 1, &got, NULL);
+			assert_true(got >= 0);
+		}
+		cp_flow_table_free(&t);
+	}
 }
 
 /* The sweep removes the flows idle for more than the timeout, only those, and counts them. */
@@ -330,7 +402,7 @@ static void test_sweep(void **state)
 		struct cp_flow_key k = key_n(i);
 		const struct cp_flow_key *kp = &k;
 		int32_t got;
-		cp_flow_lookup_bulk(&t, &kp, 1, &got);
+		cp_flow_lookup_bulk(&t, &kp, 1, &got, NULL);
 		print_message("flow %u idle case %u\n", i, i % M);
 		if (idle[i % M].removed)
 			assert_true(got < 0);
@@ -353,7 +425,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_key_directions), cmocka_unit_test(test_key_ipv6),
 	    cmocka_unit_test(test_key_fields),	   cmocka_unit_test(test_insert_lookup),
-	    cmocka_unit_test(test_full),	   cmocka_unit_test(test_sweep),
+	    cmocka_unit_test(test_full),	   cmocka_unit_test(test_early_drop),
+	    cmocka_unit_test(test_sweep),
 	};
 	return cmocka_run_group_tests(tests, eal_setup, cp_test_eal_teardown);
 }

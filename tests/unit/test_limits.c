@@ -197,34 +197,85 @@ static struct pkt flow_pkt(unsigned i, uint8_t flags, const char *payload)
 	return k;
 }
 
-/* More flows than the table holds, in bursts: every packet is decided by the policy (the passing
- * rule passes, the others drop as they would), the ones beyond the table counted as untracked;
- * the flows in the table keep their state. */
+/* Packets pk[0..n) through the worker in bursts, all entering on port in_port. */
+static void send_many(unsigned in_port, const struct pkt *pk, unsigned n)
+{
+	struct rte_mbuf *b[CP_BURST];
+	for (unsigned i = 0; i < n;) {
+		unsigned k = 0;
+		for (; k < CP_BURST && i < n; k++, i++)
+			b[k] = frame(&pk[i]);
+		cp_worker_burst(&dp.workers[0], in_port, b, k);
+	}
+}
+
+/* Flow i's three-way handshake: SYN out, SYN+ACK back, ACK out. */
+static void handshake(unsigned i)
+{
+	struct pkt syn = flow_pkt(i, TCP_SYN, NULL), ack = flow_pkt(i, TCP_ACK, NULL);
+	struct pkt synack = {{198, 51, 100, 1}, {192, 0, 2, syn.src[3]}, 6,   80,
+			     syn.sport,		TCP_SYN | TCP_ACK,	 NULL};
+	send1(0, &syn);
+	send1(1, &synack);
+	send1(0, &ack);
+}
+
+/* More new flows than the table holds, none completing its handshake (a SYN flood): each one
+ * takes the place of an older one that has not completed its handshake either (early drop), so
+ * every packet is tracked and decided by the policy. */
+static void test_flow_table_early_drop(void **state)
+{
+	(void)state;
+	struct cp_worker *wk = &dp.workers[0];
+	install(table_policy);
+	cp_flow_sweep(&wk->ft, UINT64_MAX, 0, wk->ft.cap);
+	reset();
+	uint64_t early0 = wk->ft.early_drop;
+	uint32_t cap = wk->ft.cap;
+	unsigned n = cap + 200;
+	static struct pkt pk[4096];
+	assert_true(n <= RTE_DIM(pk));
+	for (unsigned i = 0; i < n; i++)
+		pk[i] = flow_pkt(i, TCP_SYN, NULL);
+	send_many(0, pk, n);
+	print_message("flood: %u flows into a table of %u: %lu held, %lu given up, %lu untracked\n",
+		      n, cap, (unsigned long)wk->ft.active,
+		      (unsigned long)(wk->ft.early_drop - early0),
+		      (unsigned long)ctr()->flows_untracked);
+	assert_int_equal(ctr()->verdict_pkts[CP_V_PASS], n);
+	assert_int_equal(ctr()->flows_untracked, 0);
+	assert_int_equal(ctr()->flows_created, n);
+	assert_int_equal(wk->ft.active, cap);
+	assert_int_equal(wk->ft.early_drop - early0, n - cap);
+	assert_int_equal(ctr()->port_tx_pkts[1], n);
+}
+
+/* A table full of established flows gives none of them up: new flows beyond it are decided by
+ * the policy without an entry (untracked); the flows in the table keep their state. */
 static void test_flow_table_full(void **state)
 {
 	(void)state;
 	struct cp_worker *wk = &dp.workers[0];
 	install(table_policy);
+	cp_flow_sweep(&wk->ft, UINT64_MAX, 0, wk->ft.cap);
 	reset();
 	uint32_t cap = wk->ft.cap;
 	unsigned n = cap + 200;
-	struct rte_mbuf *b[CP_BURST];
-	for (unsigned i = 0; i < n;) {
-		unsigned k = 0;
-		for (; k < CP_BURST && i < n; k++, i++) {
-			struct pkt p = flow_pkt(i, TCP_SYN, NULL);
-			b[k] = frame(&p);
-		}
-		cp_worker_burst(wk, 0, b, k);
-	}
+	for (unsigned i = 0; i < cap; i++)
+		handshake(i);
+	assert_int_equal(wk->ft.active, cap);
+	static struct pkt pk[4096];
+	for (unsigned i = cap; i < n; i++)
+		pk[i - cap] = flow_pkt(i, TCP_SYN, NULL);
+	send_many(0, pk, n - cap);
 	print_message("flow table: %u flows asked, capacity %u, %lu held, %lu untracked\n", 64, cap,
 		      (unsigned long)wk->ft.active, (unsigned long)ctr()->flows_untracked);
-	assert_int_equal(ctr()->verdict_pkts[CP_V_PASS], n);
+	assert_int_equal(ctr()->verdict_pkts[CP_V_PASS], 3 * cap + 200);
 	assert_int_equal(ctr()->verdict_pkts[CP_V_DROP], 0);
-	assert_true(wk->ft.active <= cap);
-	assert_true(ctr()->flows_untracked >= 200);
-	assert_int_equal(ctr()->flows_untracked + wk->ft.active, n);
-	assert_int_equal(ctr()->port_tx_pkts[1], n); /* all forwarded to the uplink */
+	assert_int_equal(wk->ft.active, cap);
+	assert_int_equal(ctr()->flows_untracked, 200);
+	assert_int_equal(ctr()->port_tx_pkts[1], 2 * cap + 200); /* all forwarded */
+	assert_int_equal(ctr()->port_tx_pkts[0], cap);
 
 	/* Untracked: a reply from outside to a flow that was never remembered is a new flow from
 	 * outside, and default-deny drops it. */
@@ -261,7 +312,7 @@ static void test_flow_table_full(void **state)
 		rte_pktmbuf_free(m);
 		cp_flow_key_make(&parsed, &key, &from_a);
 		kp = &key;
-		cp_flow_lookup_bulk(&wk->ft, &kp, 1, &pos);
+		cp_flow_lookup_bulk(&wk->ft, &kp, 1, &pos, NULL);
 	}
 	assert_true(pos >= 0);
 	struct pkt held_bad = flow_pkt(held - 1, TCP_ACK | TCP_PSH, "GET / forbidden-term");
@@ -343,6 +394,7 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_flow_table_early_drop),
 	    cmocka_unit_test(test_flow_table_full),
 	    cmocka_unit_test(test_pool_exhausted),
 	};

@@ -191,7 +191,8 @@ static enum cp_ext tls_check_start(const uint8_t *s, size_t len)
 	if (len >= 3 && !tls_rec_version_ok(s))
 		return CP_EXT_NOT_THIS;
 	if (len < TLS_REC_HDR + 1)
-		return CP_EXT_MORE; /* the record header alone: its length is judged with the type */
+		return CP_EXT_MORE; /* the record header alone: its length is judged with the type
+				     */
 	if (s[TLS_REC_HDR] != TLS_HS_CLIENTHELLO)
 		return CP_EXT_NOT_THIS;
 	return CP_EXT_FOUND;

@@ -49,14 +49,19 @@
 #define ICMP6_ECHO    128
 #define ICMP6_ECHOREP 129
 
+/* Big-endian loads: one unaligned load and a byte swap each. */
 static inline uint16_t rd16(const uint8_t *b)
 {
-	return (uint16_t)((uint16_t)b[0] << 8 | b[1]);
+	uint16_t v;
+	memcpy(&v, b, sizeof(v));
+	return __builtin_bswap16(v);
 }
 
 static inline uint32_t rd32(const uint8_t *b)
 {
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	uint32_t v;
+	memcpy(&v, b, sizeof(v));
+	return __builtin_bswap32(v);
 }
 
 static inline int is_vlan_tpid(uint16_t t)

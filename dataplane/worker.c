@@ -45,7 +45,6 @@
 #define SWEEP_EVERY	64 /* loops between two sweeps */
 #define SWEEP_SCAN	64 /* flow slots looked at per sweep */
 #define CP_INSP_CTX_MAX 8192u
-#define PREFETCH_AHEAD	4
 
 _Static_assert(sizeof(struct cp_wcounters) % 64 == 0, "counters fill whole cache lines");
 _Static_assert(CP_BURST <= 64, "cp_flow_lookup_bulk takes at most 64 keys");
@@ -305,8 +304,8 @@ static void flow_start(struct cp_worker *wk, const struct cp_view *v, struct cp_
 }
 
 /* A flow's decision, from the cache when it still holds, else evaluated again. */
-static inline void decide_flow(struct cp_worker *wk, const struct cp_view *v, struct pkt *k,
-			       struct cp_flow *f, bool fresh)
+static __rte_always_inline void decide_flow(struct cp_worker *wk, const struct cp_view *v,
+					    struct pkt *k, struct cp_flow *f, bool fresh)
 {
 	struct cp_decision *d = &k->d;
 	if (likely(!fresh && f->gen == v->gen && f->epoch == v->epoch &&
@@ -419,8 +418,9 @@ static void flow_untracked(struct cp_worker *wk, const struct cp_view *v, struct
 
 /* The flow stage of packet k whose lookup gave fp (negative: absent; h its hash): insert,
  * decide, note the handshake, inspect. */
-static inline void flow_step(struct cp_worker *wk, const struct cp_view *v, struct pkt *k,
-			     const struct cp_flow_key *key, int32_t fp, uint32_t h)
+static __rte_always_inline void flow_step(struct cp_worker *wk, const struct cp_view *v,
+					  struct pkt *k, const struct cp_flow_key *key, int32_t fp,
+					  uint32_t h)
 {
 	bool fresh = false;
 	if (fp < 0) {
@@ -736,13 +736,11 @@ static __rte_always_inline unsigned burst_part(struct burst *b, struct rte_mbuf 
 	    v->pol != NULL && v->pol->src->settings.fragments == CP_FRAG_REASSEMBLE && !v->shutoff;
 
 	STAGE_START(wk);
-	/* Parse, prefetching ahead. */
-	for (unsigned i = 0; i < n && i < PREFETCH_AHEAD; i++)
+	/* Parse, every frame's first line prefetched at once: a burst's worth of misses overlap. */
+	for (unsigned i = 0; i < n; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (unsigned i = 0; i < n; i++) {
 		struct pkt *k = &pk[i];
-		if (i + PREFETCH_AHEAD < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
 		k->m = pkts[i];
 		k->frame = rte_pktmbuf_mtod(k->m, const uint8_t *);
 		k->flen = rte_pktmbuf_data_len(k->m);

@@ -1,7 +1,8 @@
 /* Unit tests of the dataplane at its limits, through cp_worker_burst (the live worker code) with
  * net_null ports: a full flow table (new flows are decided without being remembered, counted in
  * flows_untracked, and payload a category could block fails closed) and an exhausted mbuf pool
- * (a reject still drops, its frames are counted in inject_failed, nothing leaks). */
+ * (a reject still drops, its frames are counted in inject_failed, nothing leaks), and a SYN flood
+ * through a full table (early drop keeps the established flows). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -95,12 +96,19 @@ struct pkt {
 	uint16_t sport, dport;
 	uint8_t tcp_flags;
 	const char *payload; /* NULL: none */
+	uint32_t seq;	     /* 0: 0x10000000 on a SYN, 0x10000001 otherwise */
 };
 
 static void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
 }
 
 static uint16_t ip_csum(const uint8_t *h)
@@ -140,6 +148,8 @@ static struct rte_mbuf *frame(const struct pkt *k)
 	if (k->proto == 6) {
 		t[4] = 0x10; /* seq: 0x10000000 on the SYN, the next byte after it */
 		t[7] = (k->tcp_flags & 0x02) ? 0 : 1;
+		if (k->seq != 0)
+			put32(t + 4, k->seq);
 		t[12] = 5 << 4;
 		t[13] = k->tcp_flags;
 		put16(t + 14, 65535);
@@ -193,7 +203,8 @@ static struct pkt flow_pkt(unsigned i, uint8_t flags, const char *payload)
 			(uint16_t)(10000 + i),
 			80,
 			flags,
-			payload};
+			payload,
+			0};
 	return k;
 }
 
@@ -213,8 +224,8 @@ static void send_many(unsigned in_port, const struct pkt *pk, unsigned n)
 static void handshake(unsigned i)
 {
 	struct pkt syn = flow_pkt(i, TCP_SYN, NULL), ack = flow_pkt(i, TCP_ACK, NULL);
-	struct pkt synack = {{198, 51, 100, 1}, {192, 0, 2, syn.src[3]}, 6,   80,
-			     syn.sport,		TCP_SYN | TCP_ACK,	 NULL};
+	struct pkt synack = {{198, 51, 100, 1}, {192, 0, 2, syn.src[3]}, 6,    80,
+			     syn.sport,		TCP_SYN | TCP_ACK,	 NULL, 0};
 	send1(0, &syn);
 	send1(1, &synack);
 	send1(0, &ack);
@@ -280,7 +291,7 @@ static void test_flow_table_full(void **state)
 	/* Untracked: a reply from outside to a flow that was never remembered is a new flow from
 	 * outside, and default-deny drops it. */
 	uint64_t untracked = ctr()->flows_untracked;
-	struct pkt reply = {{198, 51, 100, 1}, {192, 0, 2, 9}, 6, 80, 60000, TCP_ACK, NULL};
+	struct pkt reply = {{198, 51, 100, 1}, {192, 0, 2, 9}, 6, 80, 60000, TCP_ACK, NULL, 0};
 	send1(1, &reply);
 	assert_int_equal(ctr()->verdict_pkts[CP_V_DROP], 1);
 	assert_int_equal(ctr()->reason[CP_R_DEFAULT_DENY], 1);
@@ -352,9 +363,9 @@ static void test_pool_exhausted(void **state)
 		nt++;
 	assert_int_equal(rte_mempool_avail_count(dp.pool), 0);
 
-	struct pkt telnet = {{192, 0, 2, 7}, {198, 51, 100, 1}, 6, 40000, 23, TCP_SYN, NULL};
-	struct pkt tftp = {{192, 0, 2, 7}, {198, 51, 100, 1}, 17, 40001, 69, 0, "x"};
-	struct pkt web = {{192, 0, 2, 7}, {198, 51, 100, 1}, 6, 40002, 443, TCP_SYN, NULL};
+	struct pkt telnet = {{192, 0, 2, 7}, {198, 51, 100, 1}, 6, 40000, 23, TCP_SYN, NULL, 0};
+	struct pkt tftp = {{192, 0, 2, 7}, {198, 51, 100, 1}, 17, 40001, 69, 0, "x", 0};
+	struct pkt web = {{192, 0, 2, 7}, {198, 51, 100, 1}, 6, 40002, 443, TCP_SYN, NULL, 0};
 	send1(0, &telnet);
 	send1(0, &tftp);
 	send1(0, &web);
@@ -373,7 +384,7 @@ static void test_pool_exhausted(void **state)
 	/* Mbufs back: a new reject sends both RSTs (one to each side). */
 	for (unsigned i = 0; i < nt; i++)
 		rte_pktmbuf_free(taken[i]);
-	struct pkt telnet2 = {{192, 0, 2, 8}, {198, 51, 100, 1}, 6, 40003, 23, TCP_SYN, NULL};
+	struct pkt telnet2 = {{192, 0, 2, 8}, {198, 51, 100, 1}, 6, 40003, 23, TCP_SYN, NULL, 0};
 	send1(0, &telnet2);
 	assert_int_equal(ctr()->injected, 2);
 	assert_int_equal(ctr()->inject_failed, 3);
@@ -381,6 +392,102 @@ static void test_pool_exhausted(void **state)
 	assert_int_equal(ctr()->port_tx_pkts[1], 2);
 	/* Every frame went out and was freed by net_null: no mbuf leaked on either path. */
 	assert_int_equal(rte_mempool_avail_count(dp.pool), nt);
+	assert_int_equal(rte_mempool_avail_count(pkt_pool), 2048);
+}
+
+/* ---- a SYN flood ---- */
+
+static const char flood_policy[] =
+    "version = 1;\n"
+    "inside = [ \"192.0.2.0/24\" ];\n"
+    "categories = ( { name = \"kw\"; payload = [ \"forbidden-term\" ]; } );\n"
+    "rules = (\n"
+    "  { name = \"kw\"; action = \"reject\"; from = \"inside\"; category = \"kw\"; },\n"
+    "  { name = \"web\"; action = \"pass\"; from = \"inside\"; proto = \"tcp\"; }\n"
+    ");\n";
+
+#define FLOOD_FLOWS  2000000u
+#define FLOOD_TABLE  65536u
+#define FLOOD_KEEP   100u
+#define FLOOD_CHECKS 8u /* times the kept flows are checked during the flood */
+#define HARMLESS     "GET / harmless"
+
+/* Flood flow i: a SYN from 192.0.2.(1 + i % 250) port 20000 + i / 62500 to
+ * 203.0.113.(1 + i / 250 % 250) port 443 (all distinct below 2,000,000). */
+static struct pkt flood_pkt(unsigned i)
+{
+	struct pkt k = {{192, 0, 2, (uint8_t)(1 + i % 250)},
+			{203, 0, 113, (uint8_t)(1 + i / 250 % 250)},
+			6,
+			(uint16_t)(20000 + i / 62500),
+			443,
+			TCP_SYN,
+			NULL,
+			0};
+	return k;
+}
+
+/* Every kept flow sends one packet with payload (NULL: a bare ACK) at sequence number seq. */
+static void send_kept(const char *payload, uint32_t seq)
+{
+	for (unsigned i = 0; i < FLOOD_KEEP; i++) {
+		struct pkt k = flow_pkt(i, TCP_ACK | (payload ? TCP_PSH : 0), payload);
+		k.seq = seq;
+		send1(0, &k);
+	}
+}
+
+/* 2M new flows that never complete a handshake through a 64k-flow table, while 100 established
+ * flows are under inspection: the flood's flows give each other up (early drop), the established
+ * ones keep their entries and verdicts all along, and a category match in them after the flood
+ * still resets them (two RSTs each). */
+static void test_syn_flood(void **state)
+{
+	(void)state;
+	struct cp_worker *wk = &dp.workers[0];
+	cp_worker_fini(wk);
+	assert_int_equal(cp_worker_init(wk, &dp, 0, FLOOD_TABLE), 0);
+	install(flood_policy);
+	reset();
+	for (unsigned i = 0; i < FLOOD_KEEP; i++)
+		handshake(i);
+	send_kept(HARMLESS, 0); /* inspected, no match: still under inspection */
+	assert_int_equal(ctr()->verdict_pkts[CP_V_PASS], 4 * FLOOD_KEEP);
+
+	struct rte_mbuf *b[CP_BURST];
+	uint64_t early0 = wk->ft.early_drop, cycles = 0;
+	for (unsigned i = 0, next_check = FLOOD_FLOWS / FLOOD_CHECKS; i < FLOOD_FLOWS;) {
+		unsigned k = 0;
+		for (; k < CP_BURST && i < FLOOD_FLOWS; k++, i++) {
+			struct pkt p = flood_pkt(i);
+			b[k] = frame(&p);
+		}
+		uint64_t t0 = rte_rdtsc();
+		cp_worker_burst(wk, 0, b, k);
+		cycles += rte_rdtsc() - t0;
+		if (i >= next_check) { /* the kept flows still pass */
+			uint64_t pass = ctr()->verdict_pkts[CP_V_PASS];
+			send_kept(NULL, 0);
+			assert_int_equal(ctr()->verdict_pkts[CP_V_PASS], pass + FLOOD_KEEP);
+			next_check += FLOOD_FLOWS / FLOOD_CHECKS;
+		}
+	}
+	double mpps = (double)FLOOD_FLOWS / ((double)cycles / (double)rte_get_tsc_hz()) / 1e6;
+	print_message("flood: %u new flows through a %u-flow table: %lu given up, %lu untracked, "
+		      "%.2f M new flows/s held (worker time only)\n",
+		      FLOOD_FLOWS, wk->ft.cap, (unsigned long)(wk->ft.early_drop - early0),
+		      (unsigned long)ctr()->flows_untracked, mpps);
+	assert_int_equal(ctr()->flows_untracked, 0);
+	assert_int_equal(wk->ft.active, wk->ft.cap);
+	assert_true(wk->ft.early_drop - early0 >= FLOOD_FLOWS - wk->ft.cap);
+	assert_int_equal(ctr()->flows_created, FLOOD_KEEP + FLOOD_FLOWS);
+
+	/* The kept flows are all still in the table, and a category match resets each of them. */
+	uint64_t rejects = ctr()->verdict_pkts[CP_V_REJECT], injected = ctr()->injected;
+	send_kept("GET / forbidden-term", 0x10000001u + (uint32_t)strlen(HARMLESS));
+	assert_int_equal(ctr()->verdict_pkts[CP_V_REJECT], rejects + FLOOD_KEEP);
+	assert_int_equal(ctr()->injected, injected + 2 * FLOOD_KEEP);
+	assert_int_equal(ctr()->flows_created, FLOOD_KEEP + FLOOD_FLOWS); /* no flow made anew */
 	assert_int_equal(rte_mempool_avail_count(pkt_pool), 2048);
 }
 
@@ -397,6 +504,7 @@ int main(void)
 	    cmocka_unit_test(test_flow_table_early_drop),
 	    cmocka_unit_test(test_flow_table_full),
 	    cmocka_unit_test(test_pool_exhausted),
+	    cmocka_unit_test(test_syn_flood),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -150,8 +150,10 @@ void cp_flow_lookup_bulk(struct cp_flow_table *t, const struct cp_flow_key **key
 			m = sig_match(b, sig_of(h[i]));
 		}
 		pos[i] = m != 0 ? (int32_t)b->idx[__builtin_ctz(m)] : -1;
-		if (pos[i] >= 0)
+		if (pos[i] >= 0) { /* both lines: the key, then the decision */
 			rte_prefetch0(&t->flows[pos[i]]);
+			rte_prefetch0((const char *)&t->flows[pos[i]] + 64);
+		}
 	}
 	/* Pass 3: the keys; a signature collision (rare) searches both buckets whole. */
 	for (unsigned i = 0; i < n; i++)
@@ -217,14 +219,9 @@ static int32_t early_drop_victim(const struct cp_flow_table *t, const struct cp_
 /* A free way of b (-1: none); *n_free_ways how many. */
 static int free_way(const struct cp_flow_bucket *b, unsigned *n_free_ways)
 {
-	int first = -1;
-	*n_free_ways = 0;
-	for (unsigned w = 0; w < CP_FLOW_WAYS; w++)
-		if (b->sig[w] == 0) {
-			first = first < 0 ? (int)w : first;
-			(*n_free_ways)++;
-		}
-	return first;
+	unsigned m = sig_match(b, 0);
+	*n_free_ways = (unsigned)__builtin_popcount(m);
+	return m != 0 ? __builtin_ctz(m) : -1;
 }
 
 int32_t cp_flow_insert_hashed(struct cp_flow_table *t, const struct cp_flow_key *k, uint32_t h,

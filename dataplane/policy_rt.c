@@ -226,3 +226,24 @@ const struct cp_leaf *cp_rt_leaf(const struct cp_rt_policy *p, uint8_t family, c
 	}
 	return &p->space.leaves[nh < p->space.n_leaves ? nh : 0];
 }
+
+void cp_rt_leaf2(const struct cp_rt_policy *p, uint8_t family, const uint8_t *a, const uint8_t *b,
+		 const struct cp_leaf **la, const struct cp_leaf **lb)
+{
+	uint64_t nh[2];
+	if (family == 4) {
+		uint32_t ip[2] = {be32(a), be32(b)};
+		nh[0] = nh[1] = p->root4;
+		if (p->fib4 != NULL)
+			rte_fib_lookup_bulk(p->fib4, ip, nh, 2);
+	} else {
+		uint8_t ip[2][16];
+		memcpy(ip[0], a, 16);
+		memcpy(ip[1], b, 16);
+		nh[0] = nh[1] = p->root6;
+		if (p->fib6 != NULL)
+			rte_fib6_lookup_bulk(p->fib6, ip, nh, 2);
+	}
+	*la = &p->space.leaves[nh[0] < p->space.n_leaves ? nh[0] : 0];
+	*lb = &p->space.leaves[nh[1] < p->space.n_leaves ? nh[1] : 0];
+}

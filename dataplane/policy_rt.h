@@ -58,6 +58,9 @@ void cp_rt_policy_free(struct cp_rt_policy *p);
 
 /* Leaf of an address (family 4 or 6). */
 const struct cp_leaf *cp_rt_leaf(const struct cp_rt_policy *p, uint8_t family, const uint8_t *a);
+/* Leaves of two addresses of one family, in one table lookup. */
+void cp_rt_leaf2(const struct cp_rt_policy *p, uint8_t family, const uint8_t *a, const uint8_t *b,
+		 const struct cp_leaf **la, const struct cp_leaf **lb);
 
 /* Direct slot of an inside IPv4 host, or -1 when the address is not inside. */
 static inline int64_t cp_rt_host4(const struct cp_rt_policy *p, const uint8_t *a)

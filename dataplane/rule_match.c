@@ -72,6 +72,14 @@ static int build_ports(struct cp_port_classes *pc, const struct cp_rule *rules, 
 	for (uint32_t c = 0; c < nc; c++)
 		pc->lo[c] = (uint16_t)cut[c];
 	free(cut);
+	pc->cls = malloc(65536 * sizeof(*pc->cls));
+	if (pc->cls == NULL)
+		return -1;
+	for (uint32_t port = 0, c = 0; port < 65536; port++) {
+		while (c + 1 < nc && pc->lo[c + 1] <= port)
+			c++;
+		pc->cls[port] = (uint16_t)c;
+	}
 	for (unsigned r = 0; r < n; r++) {
 		const struct cp_port_list *l = port_list(&rules[r], sport);
 		if (l->n == 0 || !pc->exact) { /* any port, or checked rule by rule */
@@ -129,6 +137,8 @@ int cp_rule_match_build(struct cp_rule_match *rm, const struct cp_rule *rules, u
 void cp_rule_match_free(struct cp_rule_match *rm)
 {
 	free(rm->proto_bits);
+	free(rm->sport.cls);
+	free(rm->dport.cls);
 	free(rm->sport.lo);
 	free(rm->sport.bits);
 	free(rm->dport.lo);
@@ -142,5 +152,5 @@ size_t cp_rule_match_bytes(const struct cp_rule_match *rm)
 	for (unsigned p = 0; p < 256; p++)
 		npc = rm->proto_cls[p] + 1u > npc ? rm->proto_cls[p] + 1u : npc;
 	return ((size_t)npc + rm->sport.n + rm->dport.n) * rm->nwords * sizeof(uint64_t) +
-	       ((size_t)rm->sport.n + rm->dport.n) * sizeof(uint16_t);
+	       ((size_t)rm->sport.n + rm->dport.n + 2 * 65536) * sizeof(uint16_t);
 }

@@ -24,6 +24,7 @@
 struct cp_port_classes {
 	uint32_t n;
 	bool exact;
+	uint16_t *cls; /* port -> class: one load, no search (128 KiB) */
 	uint16_t *lo;
 	uint64_t *bits; /* n * nwords: bit r set when rule r's list allows the class */
 };
@@ -45,15 +46,7 @@ size_t cp_rule_match_bytes(const struct cp_rule_match *rm);
 static inline const uint64_t *cp_port_class_bits(const struct cp_port_classes *pc, unsigned nwords,
 						 uint16_t port)
 {
-	uint32_t lo = 0, hi = pc->n; /* the class is the last start <= port: lo[0] is 0 */
-	while (hi - lo > 1) {
-		uint32_t mid = (lo + hi) / 2;
-		if (pc->lo[mid] <= port)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return pc->bits + (size_t)lo * nwords;
+	return pc->bits + (size_t)pc->cls[port] * nwords;
 }
 
 /* The three bitmaps of a flow's protocol, initiator port and responder port. */

@@ -163,7 +163,8 @@ static void classify(const struct cp_view *v, const struct cp_pkt *p, unsigned d
 {
 	const struct cp_rt_policy *pol = v->pol;
 	struct flow_ends e = flow_ends(p, dir);
-	const struct cp_leaf *ls = cp_rt_leaf(pol, p->l3, e.ia), *ld = cp_rt_leaf(pol, p->l3, e.ra);
+	const struct cp_leaf *ls, *ld;
+	cp_rt_leaf2(pol, p->l3, e.ia, e.ra, &ls, &ld);
 	struct cp_rule_cand c = cp_rule_match_cand(&pol->rm, p->proto, e.ip, e.rp);
 	bool ports_exact = pol->rm.sport.exact && pol->rm.dport.exact;
 	uint32_t slot = CP_NO_SLOT;

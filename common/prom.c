@@ -582,6 +582,8 @@ static const struct family families[] = {
     {"flows_active", "gauge", NULL, NULL, "Flows in the flow tables"},
     {"flows_created_total", "counter", NULL, NULL, "Flows created"},
     {"flows_evicted_total", "counter", NULL, NULL, "Flows removed after their idle timeout"},
+    {"flows_early_dropped_total", "counter", NULL, NULL,
+     "Flows not yet established given up to make room for a new flow in a full table"},
     {"flows_untracked_total", "counter", NULL, NULL,
      "Packets decided without a flow entry because the flow table was full"},
     {"flows_reevaluated_total", "counter", NULL, NULL,

@@ -15,6 +15,8 @@ enum cp_verdict { CP_V_PASS = 0, CP_V_DROP = 1, CP_V_REJECT = 2, CP_V_MAX };
 #define CP_SCALAR_COUNTERS(X)                                                                      \
 	X(flows_created, "flows_created_total", "Flows created")                                   \
 	X(flows_evicted, "flows_evicted_total", "Flows removed after their idle timeout")          \
+	X(flows_early_dropped, "flows_early_dropped_total",                                        \
+	  "Flows not yet established given up to make room for a new flow in a full table")        \
 	X(flows_untracked, "flows_untracked_total",                                                \
 	  "Packets decided without a flow entry because the flow table was full")                  \
 	X(flows_reevaluated, "flows_reevaluated_total",                                            \

@@ -425,7 +425,9 @@ static __rte_always_inline void flow_step(struct cp_worker *wk, const struct cp_
 {
 	bool fresh = false;
 	if (fp < 0) {
+		uint64_t early = wk->ft.early_drop;
 		fp = cp_flow_insert_hashed(&wk->ft, key, h, &fresh);
+		wk->c.flows_early_dropped += wk->ft.early_drop - early;
 		if (unlikely(fp < 0)) {
 			flow_untracked(wk, v, k);
 			return;

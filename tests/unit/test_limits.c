@@ -480,6 +480,7 @@ static void test_syn_flood(void **state)
 	assert_int_equal(ctr()->flows_untracked, 0);
 	assert_int_equal(wk->ft.active, wk->ft.cap);
 	assert_true(wk->ft.early_drop - early0 >= FLOOD_FLOWS - wk->ft.cap);
+	assert_int_equal(ctr()->flows_early_dropped, wk->ft.early_drop - early0);
 	assert_int_equal(ctr()->flows_created, FLOOD_KEEP + FLOOD_FLOWS);
 
 	/* The kept flows are all still in the table, and a category match resets each of them. */

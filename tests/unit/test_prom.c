@@ -230,6 +230,7 @@ static const char counters_json[] =
     "  \"flows_active\": 3,\n"
     "  \"flows_created_total\": 3,\n"
     "  \"flows_evicted_total\": 0,\n"
+    "  \"flows_early_dropped_total\": 2,\n"
     "  \"flows_untracked_total\": 0,\n"
     "  \"flows_reevaluated_total\": 1,\n"
     "  \"injected_total\": 1,\n"
@@ -300,6 +301,10 @@ static const char counters_prom[] =
     "# HELP chokepoint_flows_evicted_total Flows removed after their idle timeout\n"
     "# TYPE chokepoint_flows_evicted_total counter\n"
     "chokepoint_flows_evicted_total{dataplane=\"dp0\"} 0\n"
+    "# HELP chokepoint_flows_early_dropped_total Flows not yet established given up to make "
+    "room for a new flow in a full table\n"
+    "# TYPE chokepoint_flows_early_dropped_total counter\n"
+    "chokepoint_flows_early_dropped_total{dataplane=\"dp0\"} 2\n"
     "# HELP chokepoint_flows_untracked_total Packets decided without a flow entry because the "
     "flow table was full\n"
     "# TYPE chokepoint_flows_untracked_total counter\n"
@@ -357,8 +362,8 @@ static void test_counters_minimal(void **state)
 		samples += line[0] != '#';
 		line += n + (line[n] != '\0');
 	}
-	assert_int_equal(helps, 24);
-	assert_int_equal(types, 24);
+	assert_int_equal(helps, 25);
+	assert_int_equal(types, 25);
 	assert_int_equal(samples, 2);
 	assert_non_null(strstr(text, "\nchokepoint_flows_active 2\n"));
 	assert_non_null(strstr(text, "\nchokepoint_packets_total{verdict=\"pass\"} 1\n"));

@@ -161,8 +161,9 @@ struct cp_rt_policy *cp_rt_policy_build(struct cp_policy_src *src, uint32_t gen,
 	p->n_workers = n_workers;
 	p->flow_timeout_ns = (uint64_t)src->settings.flow_timeout * 1000000000ull;
 	p->rules = calloc(src->n_rules, sizeof(*p->rules));
-	p->rule_ctr = rte_zmalloc("cp_rule_ctr",
-				  (size_t)n_workers * src->n_rules * 2 * sizeof(uint64_t) + 64, 64);
+	p->rule_ctr = rte_zmalloc(
+	    "cp_rule_ctr",
+	    (size_t)n_workers * cp_rt_rule_ctr_stride(src->n_rules) * sizeof(uint64_t) + 64, 64);
 	if (p->rules == NULL || p->rule_ctr == NULL)
 		goto oom;
 	for (unsigned r = 0; r < src->n_rules; r++) {

@@ -72,9 +72,16 @@ static inline int64_t cp_rt_host4(const struct cp_rt_policy *p, const uint8_t *a
 	return -1;
 }
 
+/* Words of one worker's rule counters, rounded up to whole cache lines: two workers never write
+ * the same line. */
+static inline size_t cp_rt_rule_ctr_stride(unsigned n_rules)
+{
+	return ((size_t)n_rules * 2 + 7) & ~(size_t)7;
+}
+
 static inline uint64_t *cp_rt_rule_ctr(const struct cp_rt_policy *p, unsigned worker)
 {
-	return p->rule_ctr + (size_t)worker * p->n_rules * 2;
+	return p->rule_ctr + (size_t)worker * cp_rt_rule_ctr_stride(p->n_rules);
 }
 
 #endif

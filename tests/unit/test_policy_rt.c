@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "eal_test.h"
+#include "hog_test.h"
 
 #include <rte_eal.h>
 #include <rte_malloc.h>
@@ -635,25 +636,6 @@ static void test_inside_large_grants(void **state)
 	release(p);
 }
 
-#define HOG_MAX 64
-
-/* Take DPDK memory until less than `leave` bytes are free; returns how many blocks. */
-static unsigned hog(void **blocks, uint64_t leave)
-{
-	unsigned n = 0;
-	while (n < HOG_MAX && cp_dpdk_free_bytes() > leave) {
-		uint64_t want = cp_dpdk_free_bytes() - leave;
-		struct rte_malloc_socket_stats st;
-		rte_malloc_get_socket_stats(0, &st);
-		if (want > st.greatest_free_size)
-			want = st.greatest_free_size;
-		if (want < 4096 || (blocks[n] = rte_malloc(NULL, want - 1024, 0)) == NULL)
-			break;
-		n++;
-	}
-	return n;
-}
-
 /* A policy whose prefix tables do not fit in the free DPDK memory is refused with one line that
  * says how much they need against how much is free; nothing of it stays allocated, the source
  * stays the caller's, and once memory is back the same policy builds. */
@@ -663,15 +645,14 @@ static void test_policy_memory(void **state)
 	static const char text[] = "version = 1;\n"
 				   "inside = [ \"192.0.2.0/24\", \"2001:db8:1000::/48\" ];\n"
 				   "rules = ( { action = \"pass\"; from = \"inside\"; } );\n";
-	void *blocks[HOG_MAX];
+	struct cp_test_hog hog;
 	char err[256] = "";
-	unsigned n = hog(blocks, 8u << 20);
+	cp_test_hog_take(&hog, 8u << 20);
 	uint64_t before = cp_dpdk_free_bytes();
 	struct cp_policy_src *src = load_text(text);
 	struct cp_rt_policy *p = cp_rt_policy_build(src, next_gen++, 1, err, sizeof(err));
 	uint64_t after = cp_dpdk_free_bytes();
-	for (unsigned i = 0; i < n; i++)
-		rte_free(blocks[i]);
+	cp_test_hog_give_back(&hog);
 	print_message("%.1f MiB free: %s\n", (double)before / 1048576.0, err);
 	if (p != NULL)
 		keep(p);

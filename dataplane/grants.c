@@ -294,7 +294,8 @@ static int layout_family(const struct cp_grants *gs, const struct cp_rt_policy *
 		    stack == NULL || l->lo == NULL || l->hi == NULL || l->deadline == NULL ? -1 : 0;
 	}
 	if (rc == 0) {
-		qsort(ps.p, ps.n, sizeof(*ps.p), cmp_piece);
+		if (ps.n > 1) /* none: ps.p may be NULL */
+			qsort(ps.p, ps.n, sizeof(*ps.p), cmp_piece);
 		sweep(ps.p, ps.n, stack, l);
 	} else {
 		layout_free(l);

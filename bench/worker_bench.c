@@ -20,8 +20,13 @@
  * table of 2^20 flows, divided) and of the installed policy (address tables, Hyperscan databases,
  * scratch and streams for the workers), both as DPDK heap plus C heap in use.
  *
+ * --grants G gives the grants listed in G (one prefix a line, live for the whole run) before the
+ * run; the line then also says what they took (grant_bytes, the same heaps: the control-side
+ * list and the view's layout over the inside) and how many address intervals the layout holds
+ * (grant_intervals; 0 in the direct table of a small inside).
+ *
  *   cp-bench [EAL args] -- --pcap F --policy P [--seconds S] [--fresh] [--io-forward]
- *            [--workers N] [--port-bursts]
+ *            [--workers N] [--port-bursts] [--grants G]
  */
 #include <getopt.h>
 #include <malloc.h>
@@ -175,7 +180,7 @@ static int port_bursts(struct bench *b)
 }
 
 struct opts {
-	const char *pcap, *policy;
+	const char *pcap, *policy, *grants;
 	double seconds;
 	bool fresh, io_forward, port_bursts;
 	unsigned workers;
@@ -183,11 +188,15 @@ struct opts {
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	static const struct option lo[] = {
-	    {"pcap", required_argument, NULL, 'c'},    {"policy", required_argument, NULL, 'p'},
-	    {"seconds", required_argument, NULL, 's'}, {"fresh", no_argument, NULL, 'f'},
-	    {"io-forward", no_argument, NULL, 'i'},    {"workers", required_argument, NULL, 'w'},
-	    {"port-bursts", no_argument, NULL, 'b'},   {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {{"pcap", required_argument, NULL, 'c'},
+					   {"policy", required_argument, NULL, 'p'},
+					   {"seconds", required_argument, NULL, 's'},
+					   {"fresh", no_argument, NULL, 'f'},
+					   {"io-forward", no_argument, NULL, 'i'},
+					   {"workers", required_argument, NULL, 'w'},
+					   {"port-bursts", no_argument, NULL, 'b'},
+					   {"grants", required_argument, NULL, 'g'},
+					   {NULL, 0, NULL, 0}};
 	int c;
 	*o = (struct opts){.seconds = 3, .workers = 1};
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1)
@@ -213,6 +222,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'b':
 			o->port_bursts = true;
 			break;
+		case 'g':
+			o->grants = optarg;
+			break;
 		default:
 			return -1;
 		}
@@ -220,17 +232,20 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	    o->workers > rte_lcore_count() || o->workers > CP_MAX_WORKERS || o->seconds <= 0) {
 		fprintf(stderr,
 			"usage: cp-bench [EAL args: -l 0-(N-1)] -- --pcap F --policy P "
-			"[--seconds S] [--fresh] [--io-forward] [--workers N] [--port-bursts]\n");
+			"[--seconds S] [--fresh] [--io-forward] [--workers N] [--port-bursts] "
+			"[--grants G]\n");
 		return -1;
 	}
 	return 0;
 }
 
-/* Bytes in use: DPDK's heaps plus the C heap. */
+/* Bytes in use: DPDK's heaps plus the C heap (blocks from mmap included: glibc serves every
+ * allocation above 128 KiB that way, a direct grant table or a long grant list among them). */
 static uint64_t mem_in_use(void)
 {
 	struct rte_malloc_socket_stats st;
-	uint64_t n = mallinfo2().uordblks;
+	struct mallinfo2 mi = mallinfo2();
+	uint64_t n = mi.uordblks + mi.hblkhd;
 	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
 		if (rte_malloc_get_socket_stats(s, &st) == 0)
 			n += st.heap_allocsz_bytes;
@@ -250,6 +265,37 @@ static double flow_bytes(void)
 }
 
 static uint64_t policy_bytes; /* what installing the policy took (tables, databases, streams) */
+static uint64_t grant_bytes;  /* what giving the grants took (list and layout) */
+
+/* Give every prefix listed in path (one a line) for a day, then publish them at once, as a
+ * control plane's grant list would arrive (one view, not one per grant). */
+static int give_grants(struct cp_ctl *ctl, struct cp_dp *dp, const char *path, char *err,
+		       size_t errlen)
+{
+	char line[128];
+	unsigned n = 0;
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: cannot open", path);
+		return -1;
+	}
+	uint64_t now = cp_clock_ns(dp);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		struct cp_prefix p;
+		line[strcspn(line, " \t\r\n")] = '\0';
+		n++;
+		if (line[0] == '\0')
+			continue;
+		if (cp_prefix_parse(line, &p, err, errlen) != 0 ||
+		    cp_grants_give(&ctl->grants, &p, now, 86400 * 1000000000ull, 0) != 0) {
+			snprintf(err, errlen, "%s:%u: bad prefix or too many grants", path, n);
+			fclose(f);
+			return -1;
+		}
+	}
+	fclose(f);
+	return cp_ctl_shutoff(ctl, ctl->shutoff, err, errlen); /* republish as it stands */
+}
 
 static void print_result(const struct opts *o, const struct cp_dp *dp, const struct bench *b)
 {
@@ -270,6 +316,9 @@ static void print_result(const struct opts *o, const struct cp_dp *dp, const str
 	       (double)cycles / (double)pkts, mpps, gbps);
 	printf(", \"flow_bytes\": %.0f, \"policy_bytes\": %lu", flow_bytes(),
 	       (unsigned long)policy_bytes);
+	if (o->grants != NULL)
+		printf(", \"grant_bytes\": %lu, \"grant_intervals\": %u",
+		       (unsigned long)grant_bytes, dp->view->gr.n_iv4 + dp->view->gr.n_iv6);
 #ifdef CP_STAGE_CYCLES
 	static const char *const names[CP_ST_MAX] = {"parse", "flow", "classify", "payload", "tx"};
 	fputs(", \"stages\": {", stdout);
@@ -348,6 +397,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	policy_bytes = mem_in_use() - m0;
+	m0 = mem_in_use();
+	if (o.grants != NULL && give_grants(&ctl, &dp, o.grants, err, sizeof(err)) != 0) {
+		fprintf(stderr, "cp-bench: cannot give the grants: %s\n", err);
+		return 1;
+	}
+	grant_bytes = mem_in_use() - m0;
 	/* Split by direction once, as RSS and the port would. */
 	for (unsigned w = 0; w < nw; w++) {
 		b[w].port = calloc(b[w].n, 1);

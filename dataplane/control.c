@@ -86,9 +86,12 @@ static void view_free(struct cp_ctl *c, struct cp_view *v)
 static int publish(struct cp_ctl *c, struct cp_rt_policy *pol, char *err, size_t errlen)
 {
 	struct cp_view *v = calloc(1, sizeof(*v));
-	if (v == NULL || cp_grant_slots_build(&c->grants, pol, &v->gr) != 0) {
-		free(v);
+	if (v == NULL) {
 		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (cp_grant_slots_build(&c->grants, pol, &v->gr, err, errlen) != 0) {
+		free(v);
 		return -1;
 	}
 	v->pol = pol;

@@ -1,6 +1,7 @@
-/* The grant list and its per-view slot table (see grants.h). Control path only. */
+/* The grant list and its per-view slot layouts (see grants.h). Control path only. */
 #include "grants.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,37 +126,261 @@ static void fill4(const struct cp_grant *g, const struct cp_rt_policy *pol, uint
 	}
 }
 
-int cp_grant_slots_build(const struct cp_grants *gs, const struct cp_rt_policy *pol,
-			 struct cp_grant_slots *out)
+/* ---- the interval layout ---- */
+
+/* An address range, inclusive; IPv4 in the low 32 bits. */
+struct range {
+	cp_u128 lo, hi;
+};
+
+/* A grant intersected with one inside prefix. Any two pieces are nested or disjoint (both are
+ * prefixes), which is what sweep() relies on. */
+struct piece {
+	struct range r;
+	uint64_t deadline;
+};
+
+struct pieces {
+	struct piece *p;
+	size_t n, cap;
+};
+
+/* Intervals as the sweep makes them, each array sized for the worst case (2n - 1 for n pieces). */
+struct layout {
+	cp_u128 *lo, *hi;
+	uint64_t *deadline;
+	size_t n;
+};
+
+#define U128_MAX (~(cp_u128)0)
+
+static struct range prefix_range(const struct cp_prefix *p)
 {
-	uint32_t n6 = 0, n4 = pol != NULL ? pol->n_hosts4 : 0;
-	memset(out, 0, sizeof(*out));
-	for (unsigned i = 0; i < gs->n; i++)
-		n6 += gs->g[i].pfx.family == 6;
-	out->deadline = calloc((size_t)n4 + n6 + 1, sizeof(uint64_t));
-	out->pfx6 = calloc((size_t)n6 + 1, sizeof(struct cp_prefix));
-	if (out->deadline == NULL || out->pfx6 == NULL) {
-		cp_grant_slots_free(out);
-		return -1;
+	unsigned bits = p->family == 4 ? 32 : 128;
+	cp_u128 x = 0;
+	for (unsigned i = 0; i < bits / 8; i++)
+		x = x << 8 | p->a[i];
+	cp_u128 host = bits - p->len >= 128 ? U128_MAX : ((cp_u128)1 << (bits - p->len)) - 1;
+	return (struct range){x & ~host, x | host};
+}
+
+/* The inside prefixes of family fam as ranges, sorted and disjoint (as the policy keeps them). */
+static struct range *inside_ranges(const struct cp_rt_policy *pol, unsigned fam, unsigned *n)
+{
+	*n = fam == 4 ? pol->n_in4 : pol->n_in6;
+	struct range *r = malloc((*n + 1) * sizeof(*r));
+	for (unsigned i = 0; r != NULL && i < *n; i++)
+		r[i] = fam == 4
+			   ? (struct range){pol->in4[i].net, pol->in4[i].net | ~pol->in4[i].mask}
+			   : prefix_range(&pol->in6[i]);
+	return r;
+}
+
+static int pieces_add(struct pieces *ps, cp_u128 lo, cp_u128 hi, uint64_t deadline)
+{
+	if (ps->n == ps->cap) {
+		size_t cap = ps->cap ? ps->cap * 2 : 256;
+		struct piece *p = realloc(ps->p, cap * sizeof(*p));
+		if (p == NULL)
+			return -1;
+		ps->p = p;
+		ps->cap = cap;
 	}
-	out->n4 = n4;
+	ps->p[ps->n++] = (struct piece){{lo, hi}, deadline};
+	return 0;
+}
+
+/* Every grant of family fam intersected with each of the n sorted inside ranges it meets. */
+static int pieces_make(const struct cp_grants *gs, unsigned fam, const struct range *in, unsigned n,
+		       struct pieces *ps)
+{
 	for (unsigned i = 0; i < gs->n; i++) {
 		const struct cp_grant *g = &gs->g[i];
-		if (g->pfx.family == 4) {
-			if (pol != NULL)
-				fill4(g, pol, out->deadline);
-		} else {
-			out->pfx6[out->n6] = g->pfx;
-			out->deadline[n4 + out->n6] = cp_grant_deadline(g);
-			out->n6++;
+		if (g->pfx.family != fam)
+			continue;
+		struct range gr = prefix_range(&g->pfx);
+		unsigned lo = 0, hi = n; /* the first inside range that ends at or after gr.lo */
+		while (lo < hi) {
+			unsigned mid = lo + (hi - lo) / 2;
+			if (in[mid].hi < gr.lo)
+				lo = mid + 1;
+			else
+				hi = mid;
 		}
+		for (unsigned k = lo; k < n && in[k].lo <= gr.hi; k++)
+			if (pieces_add(ps, in[k].lo > gr.lo ? in[k].lo : gr.lo,
+				       in[k].hi < gr.hi ? in[k].hi : gr.hi,
+				       cp_grant_deadline(g)) != 0)
+				return -1;
 	}
 	return 0;
+}
+
+/* By start, and the larger first where two start together: a piece before those within it. */
+static int cmp_piece(const void *a, const void *b)
+{
+	const struct range *x = &((const struct piece *)a)->r, *y = &((const struct piece *)b)->r;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return (x->hi < y->hi) - (x->hi > y->hi);
+}
+
+static void emit(struct layout *l, cp_u128 lo, cp_u128 hi, uint64_t deadline)
+{
+	l->lo[l->n] = lo;
+	l->hi[l->n] = hi;
+	l->deadline[l->n] = deadline;
+	l->n++;
+}
+
+/* Sorted pieces to disjoint intervals: one wherever the set of pieces covering an address
+ * changes, with the latest deadline of that set. The pieces covering the sweep position are
+ * nested, so they form a stack (outermost first) that also carries the running maximum; n pieces
+ * give at most 2n - 1 intervals. Adjacent intervals are never merged, even with equal deadlines:
+ * where the boundaries lie must not depend on times (grants.h). */
+static void sweep(const struct piece *p, size_t n, struct piece *stack, struct layout *l)
+{
+	cp_u128 pos = 0;   /* the first address not yet laid out */
+	bool done = false; /* the top of the address space was laid out: pos wrapped */
+	size_t top = 0;
+	for (size_t i = 0; i <= n; i++) {
+		/* Close the pieces that end before the next one starts (all of them at the end). */
+		while (top > 0 && (i == n || stack[top - 1].r.hi < p[i].r.lo)) {
+			const struct piece *t = &stack[--top];
+			if (!done && pos <= t->r.hi) {
+				emit(l, pos, t->r.hi, t->deadline);
+				done = t->r.hi == U128_MAX;
+				pos = t->r.hi + 1;
+			}
+		}
+		if (i == n)
+			break;
+		if (top > 0 && pos < p[i].r.lo) /* the enclosing piece, up to this one */
+			emit(l, pos, p[i].r.lo - 1, stack[top - 1].deadline);
+		pos = p[i].r.lo;
+		stack[top] = p[i];
+		if (top > 0 && stack[top - 1].deadline > stack[top].deadline)
+			stack[top].deadline = stack[top - 1].deadline;
+		top++;
+	}
+}
+
+static void layout_free(struct layout *l)
+{
+	free(l->lo);
+	free(l->hi);
+	free(l->deadline);
+	memset(l, 0, sizeof(*l));
+}
+
+/* The intervals of family fam's grants over pol's inside; *bytes grows by what that takes. */
+static int layout_family(const struct cp_grants *gs, const struct cp_rt_policy *pol, unsigned fam,
+			 struct layout *l, uint64_t *bytes)
+{
+	struct pieces ps = {0};
+	struct piece *stack = NULL;
+	unsigned n_in;
+	struct range *in = inside_ranges(pol, fam, &n_in);
+	int rc = in != NULL ? pieces_make(gs, fam, in, n_in, &ps) : -1;
+	size_t cap = 2 * ps.n + 1;
+	*bytes += (n_in + 1) * sizeof(*in) + (ps.cap + ps.n + 1) * sizeof(struct piece) +
+		  cap * (2 * sizeof(cp_u128) + sizeof(uint64_t));
+	if (rc == 0) {
+		stack = malloc((ps.n + 1) * sizeof(*stack));
+		l->lo = malloc(cap * sizeof(cp_u128));
+		l->hi = malloc(cap * sizeof(cp_u128));
+		l->deadline = malloc(cap * sizeof(uint64_t));
+		rc =
+		    stack == NULL || l->lo == NULL || l->hi == NULL || l->deadline == NULL ? -1 : 0;
+	}
+	if (rc == 0) {
+		if (ps.n > 1) /* none: ps.p may be NULL */
+			qsort(ps.p, ps.n, sizeof(*ps.p), cmp_piece);
+		sweep(ps.p, ps.n, stack, l);
+	} else {
+		layout_free(l);
+	}
+	free(in);
+	free(ps.p);
+	free(stack);
+	return rc;
+}
+
+/* The worker-side arrays for n4 direct slots and the two families' intervals. */
+static int slots_alloc(struct cp_grant_slots *s, uint32_t n4, const struct layout *l4,
+		       const struct layout *l6, uint64_t *bytes)
+{
+	size_t n = (size_t)n4 + l4->n + l6->n;
+	*bytes += (n + 1) * sizeof(uint64_t) + (l4->n + 1) * 2 * sizeof(uint32_t) +
+		  (l6->n + 1) * 2 * sizeof(cp_u128);
+	if (n >= CP_NO_SLOT)
+		return -1;
+	s->deadline = calloc(n + 1, sizeof(uint64_t));
+	s->lo4 = calloc(l4->n + 1, sizeof(uint32_t));
+	s->hi4 = calloc(l4->n + 1, sizeof(uint32_t));
+	s->lo6 = calloc(l6->n + 1, sizeof(cp_u128));
+	s->hi6 = calloc(l6->n + 1, sizeof(cp_u128));
+	if (s->deadline == NULL || s->lo4 == NULL || s->hi4 == NULL || s->lo6 == NULL ||
+	    s->hi6 == NULL)
+		return -1;
+	s->n4 = n4;
+	s->n_iv4 = (uint32_t)l4->n;
+	s->n_iv6 = (uint32_t)l6->n;
+	return 0;
+}
+
+/* Copy the intervals in: IPv4 ones after the direct slots, IPv6 ones after those. */
+static void slots_fill_intervals(struct cp_grant_slots *s, const struct layout *l4,
+				 const struct layout *l6)
+{
+	uint64_t *d4 = s->deadline + s->n4, *d6 = d4 + s->n_iv4;
+	for (size_t i = 0; i < l4->n; i++) {
+		s->lo4[i] = (uint32_t)l4->lo[i];
+		s->hi4[i] = (uint32_t)l4->hi[i];
+		d4[i] = l4->deadline[i];
+	}
+	for (size_t i = 0; i < l6->n; i++) {
+		s->lo6[i] = l6->lo[i];
+		s->hi6[i] = l6->hi[i];
+		d6[i] = l6->deadline[i];
+	}
+}
+
+int cp_grant_slots_build(const struct cp_grants *gs, const struct cp_rt_policy *pol,
+			 struct cp_grant_slots *out, char *err, size_t errlen)
+{
+	struct layout l4 = {0}, l6 = {0};
+	uint64_t bytes = 0;
+	uint32_t n4 = pol != NULL && pol->direct4 ? (uint32_t)pol->n_hosts4 : 0;
+	int rc = 0;
+	memset(out, 0, sizeof(*out));
+	if (pol != NULL && !pol->direct4)
+		rc = layout_family(gs, pol, 4, &l4, &bytes);
+	if (pol != NULL && rc == 0)
+		rc = layout_family(gs, pol, 6, &l6, &bytes);
+	if (rc == 0)
+		rc = slots_alloc(out, n4, &l4, &l6, &bytes);
+	if (rc == 0) {
+		slots_fill_intervals(out, &l4, &l6);
+		for (unsigned i = 0; n4 > 0 && i < gs->n; i++)
+			if (gs->g[i].pfx.family == 4)
+				fill4(&gs->g[i], pol, out->deadline);
+	} else {
+		cp_grant_slots_free(out);
+		snprintf(err, errlen, "out of memory: laying out %u grants takes %.1f MiB", gs->n,
+			 (double)bytes / (1024.0 * 1024.0));
+	}
+	layout_free(&l4);
+	layout_free(&l6);
+	return rc;
 }
 
 void cp_grant_slots_free(struct cp_grant_slots *s)
 {
 	free(s->deadline);
-	free(s->pfx6);
+	free(s->lo4);
+	free(s->hi4);
+	free(s->lo6);
+	free(s->hi6);
 	memset(s, 0, sizeof(*s));
 }

@@ -15,37 +15,63 @@ static uint32_t be32(const uint8_t *a)
 	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
 }
 
-static int build_inside4(struct cp_rt_policy *p, char *err, size_t errlen)
+/* Inside prefixes by family, then address, then shorter first: a prefix comes before those
+ * within it. */
+static int cmp_prefix(const void *a, const void *b)
 {
-	const struct cp_policy_src *s = p->src;
-	uint64_t hosts = 0;
+	const struct cp_prefix *x = a, *y = b;
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	int c = memcmp(x->a, y->a, sizeof(x->a));
+	return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+}
 
-	p->in4 = calloc(s->n_inside + 1, sizeof(*p->in4));
-	if (p->in4 == NULL)
+/* The inside prefixes of s, sorted, without those within another (they add no address); n of
+ * them. Sorted, a prefix within a kept one follows it with no other kept prefix in between, so
+ * one comparison each suffices. */
+static struct cp_prefix *inside_top(const struct cp_policy_src *s, unsigned *n)
+{
+	struct cp_prefix *v = malloc((s->n_inside + 1) * sizeof(*v));
+	unsigned k = 0;
+	if (v == NULL)
+		return NULL;
+	if (s->n_inside > 0)
+		memcpy(v, s->inside, s->n_inside * sizeof(*v));
+	qsort(v, s->n_inside, sizeof(*v), cmp_prefix);
+	for (unsigned i = 0; i < s->n_inside; i++)
+		if (k == 0 || !cp_prefix_contains(&v[k - 1], &v[i]))
+			v[k++] = v[i];
+	*n = k;
+	return v;
+}
+
+/* The inside space by family; a small IPv4 one also numbered for the direct grant table. */
+static int build_inside(struct cp_rt_policy *p)
+{
+	unsigned n;
+	struct cp_prefix *top = inside_top(p->src, &n);
+	if (top == NULL)
 		return -1;
-	for (unsigned i = 0; i < s->n_inside; i++) {
-		const struct cp_prefix *pf = &s->inside[i];
-		if (pf->family != 4)
+	p->in4 = calloc(n + 1, sizeof(*p->in4));
+	p->in6 = calloc(n + 1, sizeof(*p->in6));
+	if (p->in4 == NULL || p->in6 == NULL) {
+		free(top);
+		return -1;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct cp_prefix *pf = &top[i];
+		if (pf->family == 6) {
+			p->in6[p->n_in6++] = *pf;
 			continue;
-		/* A prefix inside another inside prefix adds no host. */
-		bool nested = false;
-		for (unsigned j = 0; j < s->n_inside && !nested; j++)
-			nested = j != i && cp_prefix_contains(&s->inside[j], pf) &&
-				 (s->inside[j].len < pf->len || j < i);
-		if (nested)
-			continue;
+		}
 		struct cp_inside4 *in = &p->in4[p->n_in4++];
 		in->mask = pf->len == 0 ? 0 : ~0u << (32 - pf->len);
 		in->net = be32(pf->a) & in->mask;
-		in->base = (uint32_t)hosts;
-		hosts += (uint64_t)1 << (32 - pf->len);
-		if (hosts > CP_MAX_INSIDE_HOSTS4) {
-			snprintf(err, errlen, "inside IPv4 space holds more than %u hosts",
-				 CP_MAX_INSIDE_HOSTS4);
-			return -1;
-		}
+		in->base = (uint32_t)p->n_hosts4; /* meaningful while direct4 */
+		p->n_hosts4 += (uint64_t)1 << (32 - pf->len);
 	}
-	p->n_hosts4 = (uint32_t)hosts;
+	p->direct4 = p->n_hosts4 <= CP_DIRECT_MAX_HOSTS4;
+	free(top);
 	return 0;
 }
 
@@ -72,6 +98,29 @@ static unsigned count_tbl8(const struct cp_rt_policy *p, unsigned long4)
 		k += i == 0 || g[i] != g[i - 1];
 	free(g);
 	return k;
+}
+
+#define MIB (1024.0 * 1024.0)
+
+/* What rte_fib_create/rte_fib6_create take (DPDK 22.11's dir24_8.c, trie.c and rte_rib.c): a
+ * first level of 2^24 next hops, num_tbl8 + 1 groups of 256 and their index, and two RIB nodes
+ * per route (about 208 bytes each in their mempool, measured). Within 1% of the heap's own count
+ * for 2 to 100000 routes. nh_sz is the log2 of a next hop's bytes in both enums. */
+static uint64_t fib_bytes(unsigned nh_sz, unsigned num_tbl8, int max_routes)
+{
+	uint64_t nh = (uint64_t)1 << nh_sz;
+	return (nh << 24) + 256 * nh * ((uint64_t)num_tbl8 + 1) + 4 * (uint64_t)num_tbl8 +
+	       2 * 208 * (uint64_t)max_routes;
+}
+
+uint64_t cp_dpdk_free_bytes(void)
+{
+	struct rte_malloc_socket_stats st;
+	uint64_t n = 0;
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (rte_malloc_get_socket_stats(s, &st) == 0)
+			n += st.heap_freesz_bytes;
+	return n;
 }
 
 static int build_fibs(struct cp_rt_policy *p, char *err, size_t errlen)
@@ -126,8 +175,16 @@ static int build_fibs(struct cp_rt_policy *p, char *err, size_t errlen)
 	if (n6 > 1)
 		p->fib6 = rte_fib6_create(name, SOCKET_ID_ANY, &c6);
 	if ((n4 > 1 && p->fib4 == NULL) || (n6 > 1 && p->fib6 == NULL)) {
-		snprintf(err, errlen, "cannot create the prefix tables (%s): out of DPDK memory?",
-			 rte_strerror(rte_errno));
+		uint64_t need = (n4 > 1 ? fib_bytes(nh4, tbl8, c4.max_routes) : 0) +
+				(n6 > 1 ? fib_bytes(nh6, tbl8_6, c6.max_routes) : 0);
+		uint64_t free_b = cp_dpdk_free_bytes();
+		if (need > free_b)
+			snprintf(err, errlen,
+				 "the prefix tables need %.1f MiB of DPDK memory, %.1f MiB free",
+				 (double)need / MIB, (double)free_b / MIB);
+		else
+			snprintf(err, errlen, "cannot create the prefix tables (%.1f MiB): %s",
+				 (double)need / MIB, rte_strerror(rte_errno));
 		return -1;
 	}
 	for (unsigned i = 0; i < p->space.n_cls; i++) {
@@ -179,7 +236,9 @@ struct cp_rt_policy *cp_rt_policy_build(struct cp_policy_src *src, uint32_t gen,
 	if (cp_space_build(src, &p->space) != 0 ||
 	    cp_rule_match_build(&p->rm, src->rules, src->n_rules, p->space.nwords) != 0)
 		goto oom;
-	if (build_inside4(p, err, errlen) != 0 || build_fibs(p, err, errlen) != 0)
+	if (build_inside(p) != 0)
+		goto oom;
+	if (build_fibs(p, err, errlen) != 0)
 		goto fail;
 	return p;
 oom:
@@ -203,6 +262,7 @@ void cp_rt_policy_free(struct cp_rt_policy *p)
 	cp_space_free(&p->space);
 	cp_rule_match_free(&p->rm);
 	free(p->in4);
+	free(p->in6);
 	free(p->rules);
 	rte_free(p->rule_ctr);
 	cp_payload_rt_free(p->pl);

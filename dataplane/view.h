@@ -20,19 +20,16 @@ struct cp_view {
 	struct cp_grant_slots gr;
 };
 
-/* The grant slot that covers the initiator address a, or CP_NO_SLOT. */
+/* The grant slot that covers the initiator address a, or CP_NO_SLOT (grants.h: the layouts). */
 static inline uint32_t cp_view_grant_slot(const struct cp_view *v, uint8_t family, const uint8_t *a)
 {
-	if (family == 4) {
-		int64_t h = cp_rt_host4(v->pol, a);
-		return h < 0 || (uint64_t)h >= v->gr.n4 ? CP_NO_SLOT : (uint32_t)h;
-	}
-	uint32_t best = CP_NO_SLOT;
-	for (uint32_t i = 0; i < v->gr.n6; i++)
-		if (cp_prefix_match(&v->gr.pfx6[i], 6, a) &&
-		    (best == CP_NO_SLOT || v->gr.deadline[v->gr.n4 + i] > v->gr.deadline[best]))
-			best = v->gr.n4 + i;
-	return best;
+	if (family != 4)
+		return cp_grant_slot6(&v->gr, a);
+	if (v->gr.n4 == 0) /* the interval layout (or no inside IPv4 host at all) */
+		return cp_grant_slot4(&v->gr, (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
+						  (uint32_t)a[2] << 8 | a[3]);
+	int64_t h = cp_rt_host4(v->pol, a);
+	return h < 0 || (uint64_t)h >= v->gr.n4 ? CP_NO_SLOT : (uint32_t)h;
 }
 
 #endif

@@ -1,8 +1,10 @@
 /* Unit tests of the dataplane at its limits, through cp_worker_burst (the live worker code) with
  * net_null ports: a full flow table (new flows are decided without being remembered, counted in
  * flows_untracked, and payload a category could block fails closed) and an exhausted mbuf pool
- * (a reject still drops, its frames are counted in inject_failed, nothing leaks), and a SYN flood
- * through a full table (early drop keeps the established flows). */
+ * (a reject still drops, its frames are counted in inject_failed, nothing leaks); a SYN flood
+ * through a full table (early drop keeps the established flows); an inside of a country's size,
+ * its grants through the worker, and a policy refused for want of DPDK memory (the running one
+ * keeps deciding). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +16,7 @@
 #include <cmocka.h>
 
 #include "eal_test.h"
+#include "hog_test.h"
 
 #include <rte_bus_vdev.h>
 #include <rte_cycles.h>
@@ -492,6 +495,92 @@ static void test_syn_flood(void **state)
 	assert_int_equal(rte_mempool_avail_count(pkt_pool), 2048);
 }
 
+/* ---- a country-sized inside ---- */
+
+/* 10.0.0.0/8, 200 /16s and 192.0.2.0/24; web passes with a grant. */
+static char *country_policy(void)
+{
+	size_t len = 8192, off;
+	char *t = malloc(len);
+	assert_non_null(t);
+	off = (size_t)snprintf(t, len, "version = 1;\ninside = [ \"192.0.2.0/24\", \"10.0.0.0/8\"");
+	for (unsigned i = 0; i < 200; i++)
+		off += (size_t)snprintf(t + off, len - off, ", \"%u.%u.0.0/16\"", 100 + i / 50,
+					i % 50 * 5);
+	snprintf(t + off, len - off,
+		 " ];\nrules = ( { name = \"web\"; action = \"pass\"; from = \"inside\"; "
+		 "proto = \"tcp\"; dport = 80; grant = true; } );\n");
+	return t;
+}
+
+static void grant(const char *p, bool give)
+{
+	char err[256];
+	struct cp_prefix x;
+	assert_int_equal(cp_prefix_parse(p, &x, err, sizeof(err)), 0);
+	uint64_t now = cp_clock_ns(&dp);
+	int rc = give ? cp_ctl_grant(&ctl, &x, now, 3600 * 1000000000ull, 0, err, sizeof(err))
+		      : cp_ctl_revoke(&ctl, &x, now, err, sizeof(err));
+	if (rc != 0)
+		fail_msg("%s %s: %s", give ? "grant" : "revoke", p, err);
+}
+
+/* One SYN (or, with ack, a segment of the same flow) from a[4]:port to 198.51.100.1:80. */
+static void web_from(uint8_t a0, uint8_t a1, uint8_t a2, uint8_t a3, uint16_t port, bool ack)
+{
+	struct pkt k = {
+	    {a0, a1, a2, a3}, {198, 51, 100, 1}, 6, port, 80, ack ? TCP_ACK : TCP_SYN, NULL, 0};
+	send1(0, &k);
+}
+
+/* The inside's grants are intervals: through the worker, a granted host and one within a granted
+ * /16 pass, a neighbour does not, a revoke stops the flow at its next packet (grant-expired).
+ * Then a policy that does not fit in DPDK memory is refused with one line, and the running one
+ * goes on deciding. */
+static void test_inside_large(void **state)
+{
+	(void)state;
+	struct cp_worker *wk = &dp.workers[0];
+	char *text = country_policy();
+	install(text);
+	assert_false(ctl.pol->direct4);
+	cp_flow_sweep(&wk->ft, UINT64_MAX, 0, wk->ft.cap);
+	reset();
+	grant("10.1.2.3", true);
+	grant("100.5.0.0/16", true);
+	assert_true(dp.view->gr.n_iv4 >= 2);
+	web_from(10, 1, 2, 3, 41000, false);
+	web_from(100, 5, 200, 9, 41001, false);
+	assert_int_equal(ctr()->verdict_pkts[CP_V_PASS], 2);
+	web_from(10, 1, 2, 4, 41002, false);   /* the neighbour */
+	web_from(100, 10, 0, 1, 41003, false); /* another /16 */
+	assert_int_equal(ctr()->reason[CP_R_DEFAULT_DENY], 2);
+	grant("10.1.2.3", false);
+	web_from(10, 1, 2, 3, 41000, true);
+	assert_int_equal(ctr()->reason[CP_R_GRANT_EXPIRED], 1);
+
+	struct cp_test_hog hog;
+	char err[256] = "";
+	const struct cp_rt_policy *running = ctl.pol;
+	struct cp_diag d;
+	cp_diag_init(&d);
+	struct cp_policy_src *src = cp_policy_load_text("big.conf", text, strlen(text), &d);
+	cp_diag_free(&d);
+	assert_non_null(src);
+	cp_test_hog_take(&hog, 4u << 20);
+	int rc = cp_ctl_set_policy(&ctl, src, err, sizeof(err));
+	cp_test_hog_give_back(&hog);
+	print_message("refused: %s\n", err);
+	assert_int_not_equal(rc, 0);
+	assert_non_null(strstr(err, "MiB of DPDK memory"));
+	assert_ptr_equal(ctl.pol, running);
+	assert_ptr_equal(dp.view->pol, running);
+	web_from(100, 5, 200, 9, 41001, true); /* the running policy and its grants, unchanged */
+	assert_int_equal(ctr()->verdict_pkts[CP_V_PASS], 3);
+	cp_policy_free(src);
+	free(text);
+}
+
 static int teardown(void **state)
 {
 	cp_ctl_fini(&ctl);
@@ -505,6 +594,7 @@ int main(void)
 	    cmocka_unit_test(test_flow_table_early_drop),
 	    cmocka_unit_test(test_flow_table_full),
 	    cmocka_unit_test(test_pool_exhausted),
+	    cmocka_unit_test(test_inside_large),
 	    cmocka_unit_test(test_syn_flood),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,6 +1,8 @@
 /* Unit tests of dataplane/policy_rt: the runtime policy's FIB lookups agree with the address
  * classes (cp_space_lookup) over hand-picked, boundary and pseudo-random addresses; the direct
- * inside-host slots; the refusal of an inside space too large. Needs the DPDK EAL. */
+ * inside-host slots of a small inside; a large inside (a country's) laid out for interval grants,
+ * looked up through the view; the refusal of a policy that does not fit in DPDK memory. Needs the
+ * DPDK EAL. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,10 +15,14 @@
 #include <cmocka.h>
 
 #include "eal_test.h"
+#include "hog_test.h"
 
 #include <rte_eal.h>
+#include <rte_malloc.h>
 
+#include "grants.h"
 #include "policy_rt.h"
+#include "view.h"
 
 /* 512 MiB: a runtime policy takes about 128 MiB of DPDK memory (the 2^24-entry first levels of
  * its two FIBs), and test_two_generations keeps two alive at once. */
@@ -435,6 +441,35 @@ static void check_all_slots(const struct cp_rt_policy *p)
 	free(seen);
 }
 
+/* The inside prefixes as the policy keeps them: sorted by address, none within another, IPv4
+ * then IPv6, every prefix of the policy's inside within one of them. */
+static void check_inside_lists(const struct cp_rt_policy *p)
+{
+	for (unsigned i = 1; i < p->n_in4; i++)
+		assert_true((p->in4[i - 1].net | ~p->in4[i - 1].mask) < p->in4[i].net);
+	for (unsigned i = 1; i < p->n_in6; i++) {
+		assert_true(memcmp(p->in6[i - 1].a, p->in6[i].a, 16) < 0);
+		assert_false(cp_prefix_contains(&p->in6[i - 1], &p->in6[i]));
+	}
+	for (unsigned i = 0; i < p->src->n_inside; i++) {
+		const struct cp_prefix *x = &p->src->inside[i];
+		bool found = false;
+		for (unsigned k = 0; x->family == 4 && k < p->n_in4 && !found; k++) {
+			struct cp_prefix in = {.family = 4};
+			uint32_t net = p->in4[k].net;
+			in.len = (uint8_t)__builtin_popcount(p->in4[k].mask);
+			in.a[0] = (uint8_t)(net >> 24);
+			in.a[1] = (uint8_t)(net >> 16);
+			in.a[2] = (uint8_t)(net >> 8);
+			in.a[3] = (uint8_t)net;
+			found = cp_prefix_contains(&in, x);
+		}
+		for (unsigned k = 0; x->family == 6 && k < p->n_in6 && !found; k++)
+			found = cp_prefix_contains(&p->in6[k], x);
+		assert_true(found);
+	}
+}
+
 static void test_inside_slots(void **state)
 {
 	(void)state;
@@ -448,6 +483,8 @@ static void test_inside_slots(void **state)
 		print_message("inside = [ %s ]\n", ic->inside);
 		struct cp_rt_policy *p = build_text(text);
 		assert_int_equal(p->n_hosts4, ic->hosts);
+		assert_true(p->direct4);
+		check_inside_lists(p);
 		check_all_slots(p);
 		for (unsigned k = 0; k < 6 && ic->in[k] != NULL; k++) {
 			int64_t s = host4(p, ic->in[k]);
@@ -469,32 +506,171 @@ static void test_inside_slots(void **state)
 	}
 }
 
-/* An inside space larger than CP_MAX_INSIDE_HOSTS4 is refused with a message; src stays the
- * caller's. */
-static void test_inside_too_large(void **state)
+/* The inside of a large country: 10.0.0.0/8, 200 /16s, IPv6 prefixes (one within another). */
+static void country_inside(char *buf, size_t len)
+{
+	size_t off = (size_t)snprintf(buf, len, "\"10.0.0.0/8\"");
+	for (unsigned i = 0; i < 200 && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, ", \"%u.%u.0.0/16\"", 100 + i / 50,
+					i % 50 * 5);
+	if (off < len)
+		snprintf(
+		    buf + off, len - off,
+		    ", \"2001:db8:1000::/48\", \"2001:db8:8000::/33\", \"2001:db8:8000:1::/64\"");
+}
+
+struct large_case {
+	const char *inside; /* NULL: the country */
+	uint64_t hosts;
+	unsigned n_in4, n_in6;
+};
+
+static const struct large_case large_cases[] = {
+    {"\"10.0.0.0/9\"", 1u << 23, 1, 0},
+    {"\"10.0.0.0/10\", \"192.0.2.1\"", (1u << 22) + 1, 2, 0},
+    {"\"0.0.0.0/0\", \"10.0.0.0/8\", \"::/0\"", 1ull << 32, 1, 1},
+    {"\"10.128.0.0/11\", \"10.0.0.0/11\", \"10.64.0.0/11\"", 3u << 21, 3, 0},
+    {NULL, (1u << 24) + 200 * (1u << 16), 201, 2},
+};
+
+/* An inside space larger than the direct table allows is laid out as intervals: the policy loads,
+ * its inside lists hold, and its leaves say inside exactly where the lists do. */
+static void test_inside_large(void **state)
 {
 	(void)state;
-	static const char *const big[] = {
-	    "\"10.0.0.0/9\"",
-	    "\"10.0.0.0/10\", \"192.0.2.1\"",
-	    "\"0.0.0.0/0\"",
-	    "\"10.0.0.0/11\", \"10.64.0.0/11\", \"10.128.0.0/11\"",
-	};
-	for (size_t c = 0; c < sizeof(big) / sizeof(big[0]); c++) {
-		char text[512], err[256] = "";
+	for (size_t c = 0; c < sizeof(large_cases) / sizeof(large_cases[0]); c++) {
+		const struct large_case *lc = &large_cases[c];
+		char inside[8192], text[9000];
+		if (lc->inside != NULL)
+			snprintf(inside, sizeof(inside), "%s", lc->inside);
+		else
+			country_inside(inside, sizeof(inside));
 		snprintf(text, sizeof(text),
 			 "version = 1;\ninside = [ %s ];\n"
-			 "rules = ( { action = \"pass\"; from = \"inside\"; } );\n",
-			 big[c]);
-		struct cp_policy_src *src = load_text(text);
-		struct cp_rt_policy *p = cp_rt_policy_build(src, next_gen++, 1, err, sizeof(err));
-		print_message("inside = [ %s ]: %s\n", big[c], err);
-		assert_null(p);
-		assert_non_null(strstr(err, "4194304"));
-		assert_non_null(strstr(err, "inside"));
-		assert_int_equal(src->n_inside, c == 1 ? 2 : c == 3 ? 3 : 1); /* still readable */
-		cp_policy_free(src);
+			 "rules = ( { action = \"pass\"; from = \"inside\"; grant = true; } );\n",
+			 inside);
+		print_message("inside = [ %.60s... ]\n", inside);
+		struct cp_rt_policy *p = build_text(text);
+		assert_false(p->direct4);
+		assert_true(p->n_hosts4 == lc->hosts);
+		assert_int_equal(p->n_in4, lc->n_in4);
+		assert_int_equal(p->n_in6, lc->n_in6);
+		check_inside_lists(p);
+		for (unsigned i = 0; i < 50000; i++) {
+			uint32_t r = rnd();
+			uint8_t a[4] = {(uint8_t)(r >> 24), (uint8_t)(r >> 16), (uint8_t)(r >> 8),
+					(uint8_t)r};
+			bool in = false;
+			if (i & 1)
+				a[0] = (uint8_t)(i & 2 ? 10 : 100 + (r & 3)); /* near the space */
+			uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
+				     (uint32_t)a[2] << 8 | a[3];
+			for (unsigned k = 0; k < p->n_in4 && !in; k++)
+				in = (x & p->in4[k].mask) == p->in4[k].net;
+			assert_int_equal(in, cp_rt_leaf(p, 4, a)->inside);
+		}
+		release(p);
 	}
+}
+
+/* Grants on the country-sized inside, through the view the workers read: a host, a /16, an IPv6
+ * prefix; their neighbours, and grants partly or wholly outside. */
+static void test_inside_large_grants(void **state)
+{
+	(void)state;
+	char inside[8192], text[9000], err[256] = "";
+	country_inside(inside, sizeof(inside));
+	snprintf(text, sizeof(text),
+		 "version = 1;\ninside = [ %s ];\n"
+		 "rules = ( { action = \"pass\"; from = \"inside\"; grant = true; } );\n",
+		 inside);
+	struct cp_rt_policy *p = build_text(text);
+	static const struct {
+		const char *pfx;
+		uint64_t for_s;
+	} give[] = {{"10.1.2.3", 100},		 {"100.5.0.0/16", 200},
+		    {"96.0.0.0/4", 50},		 {"2001:db8:8000::/40", 300},
+		    {"2001:db8:1000:5::9", 400}, {"198.51.100.0/24", 500}};
+	static const struct {
+		const char *a;
+		uint64_t deadline_s; /* 0: no slot */
+	} at[] = {{"10.1.2.3", 100},
+		  {"10.1.2.2", 0},
+		  {"10.1.2.4", 0},
+		  {"100.5.0.0", 200},
+		  {"100.5.255.255", 200},
+		  {"100.4.255.255", 0},
+		  {"100.0.0.0", 50},
+		  {"103.245.255.255", 50},
+		  {"100.1.0.0", 0},
+		  {"104.0.0.0", 0},
+		  {"198.51.100.1", 0},
+		  {"2001:db8:8000::", 300},
+		  {"2001:db8:80ff:ffff:ffff:ffff:ffff:ffff", 300},
+		  {"2001:db8:8100::", 0},
+		  {"2001:db8:1000:5::9", 400},
+		  {"2001:db8:1000:5::8", 0}};
+	struct cp_grants gs;
+	struct cp_view v = {.pol = p};
+	cp_grants_init(&gs);
+	for (size_t k = 0; k < sizeof(give) / sizeof(give[0]); k++) {
+		struct cp_prefix x;
+		assert_int_equal(cp_prefix_parse(give[k].pfx, &x, err, sizeof(err)), 0);
+		assert_int_equal(cp_grants_give(&gs, &x, 0, give[k].for_s * 1000000000ull, 0), 0);
+	}
+	if (cp_grant_slots_build(&gs, p, &v.gr, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(v.gr.n4, 0);
+	for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+		struct cp_prefix x;
+		assert_int_equal(cp_addr_parse(at[k].a, &x), 0);
+		uint32_t s = cp_view_grant_slot(&v, x.family, x.a);
+		print_message("  %s -> slot %u\n", at[k].a, s);
+		if (at[k].deadline_s == 0)
+			assert_int_equal(s, CP_NO_SLOT);
+		else
+			assert_int_equal(v.gr.deadline[s], at[k].deadline_s * 1000000000ull);
+	}
+	cp_grant_slots_free(&v.gr);
+	cp_grants_free(&gs);
+	release(p);
+}
+
+/* A policy whose prefix tables do not fit in the free DPDK memory is refused with one line that
+ * says how much they need against how much is free; nothing of it stays allocated, the source
+ * stays the caller's, and once memory is back the same policy builds. */
+static void test_policy_memory(void **state)
+{
+	(void)state;
+	static const char text[] = "version = 1;\n"
+				   "inside = [ \"192.0.2.0/24\", \"2001:db8:1000::/48\" ];\n"
+				   "rules = ( { action = \"pass\"; from = \"inside\"; } );\n";
+	struct cp_test_hog hog;
+	char err[256] = "";
+	cp_test_hog_take(&hog, 8u << 20);
+	uint64_t before = cp_dpdk_free_bytes();
+	struct cp_policy_src *src = load_text(text);
+	struct cp_rt_policy *p = cp_rt_policy_build(src, next_gen++, 1, err, sizeof(err));
+	uint64_t after = cp_dpdk_free_bytes();
+	cp_test_hog_give_back(&hog);
+	print_message("%.1f MiB free: %s\n", (double)before / 1048576.0, err);
+	if (p != NULL)
+		keep(p);
+	assert_null(p);
+	double need = 0, freed = 0;
+	assert_int_equal(sscanf(err, "the prefix tables need %lf MiB of DPDK memory, %lf MiB free",
+				&need, &freed),
+			 2);
+	assert_true(need > freed);
+	assert_true(need >= 16 + 32); /* the two first levels alone */
+	assert_null(strchr(err, '\n'));
+	assert_true(after == before);
+	assert_int_equal(src->n_inside, 2);
+	p = cp_rt_policy_build(src, next_gen++, 1, err, sizeof(err));
+	if (p == NULL)
+		cp_policy_free(src);
+	assert_non_null(p);
+	release(p);
 }
 
 /* Two policies can live at once (the old one until every worker moved on), and a generation can
@@ -528,7 +704,9 @@ int main(void)
 	    cmocka_unit_test_teardown(test_rules, release_all),
 	    cmocka_unit_test_teardown(test_leaves_agree_dense, release_all),
 	    cmocka_unit_test_teardown(test_inside_slots, release_all),
-	    cmocka_unit_test_teardown(test_inside_too_large, release_all),
+	    cmocka_unit_test_teardown(test_inside_large, release_all),
+	    cmocka_unit_test_teardown(test_inside_large_grants, release_all),
+	    cmocka_unit_test_teardown(test_policy_memory, release_all),
 	    cmocka_unit_test_teardown(test_two_generations, release_all),
 	};
 	return cmocka_run_group_tests(tests, eal_setup, cp_test_eal_teardown);

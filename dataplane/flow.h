@@ -82,14 +82,18 @@ static inline uint32_t cp_be32(const uint8_t *a)
 	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
 }
 
+/* Keys are compared and hashed as words. */
+typedef uint64_t __attribute__((may_alias)) cp_word;
+
 /* Build the canonical key; *from_a tells whether the packet's sender is side a. */
 static inline void cp_flow_key_make(const struct cp_pkt *p, struct cp_flow_key *k, bool *from_a)
 {
+	cp_word *w = (cp_word *)k;
 	bool sa;
 	if (p->l3 == CP_L3_IPV4) {
 		uint32_t s = cp_be32(p->src), d = cp_be32(p->dst);
 		sa = s < d || (s == d && p->sport <= p->dport);
-		memset(k, 0, 32);
+		w[0] = w[1] = w[2] = w[3] = 0;
 		memcpy(k->a, sa ? p->src : p->dst, 4);
 		memcpy(k->b, sa ? p->dst : p->src, 4);
 	} else {
@@ -98,18 +102,15 @@ static inline void cp_flow_key_make(const struct cp_pkt *p, struct cp_flow_key *
 		memcpy(k->a, sa ? p->src : p->dst, 16);
 		memcpy(k->b, sa ? p->dst : p->src, 16);
 	}
+	w[5] = 0; /* proto, family and the padding */
 	k->pa = sa ? p->sport : p->dport;
 	k->pb = sa ? p->dport : p->sport;
 	k->vlan[0] = p->vlan[0];
 	k->vlan[1] = p->vlan[1];
 	k->proto = p->proto;
 	k->family = p->l3;
-	memset(k->pad, 0, sizeof(k->pad));
 	*from_a = sa;
 }
-
-/* Keys are compared and hashed as words. */
-typedef uint64_t __attribute__((may_alias)) cp_word;
 
 static inline bool cp_flow_key_eq(const struct cp_flow_key *x, const struct cp_flow_key *y)
 {

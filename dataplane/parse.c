@@ -135,27 +135,31 @@ static inline void set_opaque_l4(struct cp_pkt *p, uint32_t off)
 	p->payload_len = (uint16_t)(p->l3_end - off);
 }
 
+/* Bit f set when the flags f (FIN SYN RST PSH ACK URG, bits 0-5) are malformed: none at all, or SYN
+ * with FIN or RST, that is the low three bits 3, 6 or 7, whatever the other three (0xc8 a byte). */
+#define TCP_BAD_FLAGS (0xc8c8c8c8c8c8c8c8ull | 1u)
+
 static inline enum cp_reason parse_tcp(const uint8_t *h, uint32_t off, uint32_t left,
 				       struct cp_pkt *p)
 {
-	uint32_t hlen;
+	uint32_t hlen, ports;
 	uint8_t flags;
 
 	if (left < TCP_MIN_HLEN)
 		return CP_R_MAL_TCP;
-	hlen = (uint32_t)(h[12] >> 4) * 4;
-	if (hlen < TCP_MIN_HLEN || hlen > left)
+	hlen = (uint32_t)(h[12] & 0xf0) >> 2;	       /* the data offset, in bytes */
+	if (hlen - TCP_MIN_HLEN > left - TCP_MIN_HLEN) /* hlen < 20 wraps: one test for both ends */
 		return CP_R_MAL_TCP;
-	p->sport = rd16(h);
-	p->dport = rd16(h + 2);
+	p->payload_off = (uint16_t)(off + hlen);
+	ports = rd32(h);
+	p->sport = (uint16_t)(ports >> 16);
+	p->dport = (uint16_t)ports;
+	p->payload_len = (uint16_t)(left - hlen);
 	p->seq = rd32(h + 4);
 	p->ack = rd32(h + 8);
 	flags = h[13] & 0x3f;
 	p->tcp_flags = flags;
-	p->payload_off = (uint16_t)(off + hlen);
-	p->payload_len = (uint16_t)(left - hlen);
-	if (flags == 0 || (flags & (CP_TCP_SYN | CP_TCP_FIN)) == (CP_TCP_SYN | CP_TCP_FIN) ||
-	    (flags & (CP_TCP_SYN | CP_TCP_RST)) == (CP_TCP_SYN | CP_TCP_RST))
+	if ((TCP_BAD_FLAGS >> flags) & 1)
 		return CP_R_MAL_TCP_FLAGS;
 	return CP_R_NONE;
 }
@@ -165,20 +169,19 @@ static inline enum cp_reason parse_tcp(const uint8_t *h, uint32_t off, uint32_t 
 static inline enum cp_reason parse_udp(const uint8_t *h, uint32_t off, uint32_t left,
 				       struct cp_pkt *p)
 {
-	uint32_t ulen;
+	uint32_t ulen, ports;
 
 	if (left < UDP_HLEN)
 		return CP_R_MAL_UDP;
 	ulen = rd16(h + 4);
-	if (ulen < UDP_HLEN)
-		return CP_R_MAL_UDP;
-	if (ulen > left) {
-		if (p->frag != CP_FRAG_FIRST)
+	if (ulen - UDP_HLEN > left - UDP_HLEN) { /* under 8 (wraps) or over left */
+		if (ulen < UDP_HLEN || p->frag != CP_FRAG_FIRST)
 			return CP_R_MAL_UDP;
 		ulen = left;
 	}
-	p->sport = rd16(h);
-	p->dport = rd16(h + 2);
+	ports = rd32(h);
+	p->sport = (uint16_t)(ports >> 16);
+	p->dport = (uint16_t)ports;
 	p->payload_off = (uint16_t)(off + UDP_HLEN);
 	p->payload_len = (uint16_t)(ulen - UDP_HLEN);
 	return CP_R_NONE;

@@ -1,6 +1,8 @@
 /* Frame parser: turns the bytes of one Ethernet frame into a struct cp_pkt, or names the reason it
  * is malformed. Hot path: straight-line code, loops bounded by the VLAN, IPv4 option and IPv6
- * extension header limits, no allocation, every read checked against the frame length. */
+ * extension header limits, no allocation, every read checked against the frame length. cp_parse
+ * tries a fast path for the common shapes first (plain IPv4/IPv6 TCP/UDP, at most one tag, at the
+ * end of the file) and falls back to the full parser for everything else. */
 #include "parse.h"
 
 #include <string.h>
@@ -21,6 +23,7 @@
 
 #define IPV4_MIN_HLEN  20
 #define IPV4_RF	       0x8000
+#define IPV4_DF	       0x4000
 #define IPV4_MF	       0x2000
 #define IPV4_OFF_MASK  0x1fff
 #define IPV4_OPT_EOL   0
@@ -63,6 +66,16 @@ static inline uint32_t rd32(const uint8_t *b)
 	memcpy(&v, b, sizeof(v));
 	return __builtin_bswap32(v);
 }
+
+/* A native-order load, tested against a constant put in wire order at compile time by WIRE16. */
+static inline uint16_t ld16(const uint8_t *b)
+{
+	uint16_t v;
+	memcpy(&v, b, sizeof(v));
+	return v;
+}
+
+#define WIRE16(x) __builtin_bswap16((uint16_t)(x))
 
 static inline int is_vlan_tpid(uint16_t t)
 {
@@ -135,27 +148,31 @@ static inline void set_opaque_l4(struct cp_pkt *p, uint32_t off)
 	p->payload_len = (uint16_t)(p->l3_end - off);
 }
 
+/* Bit f set when the flags f (FIN SYN RST PSH ACK URG, bits 0-5) are malformed: none at all, or SYN
+ * with FIN or RST, that is the low three bits 3, 6 or 7, whatever the other three (0xc8 a byte). */
+#define TCP_BAD_FLAGS (0xc8c8c8c8c8c8c8c8ull | 1u)
+
 static inline enum cp_reason parse_tcp(const uint8_t *h, uint32_t off, uint32_t left,
 				       struct cp_pkt *p)
 {
-	uint32_t hlen;
+	uint32_t hlen, ports;
 	uint8_t flags;
 
 	if (left < TCP_MIN_HLEN)
 		return CP_R_MAL_TCP;
-	hlen = (uint32_t)(h[12] >> 4) * 4;
-	if (hlen < TCP_MIN_HLEN || hlen > left)
+	hlen = (uint32_t)(h[12] & 0xf0) >> 2;	       /* the data offset, in bytes */
+	if (hlen - TCP_MIN_HLEN > left - TCP_MIN_HLEN) /* hlen < 20 wraps: one test for both ends */
 		return CP_R_MAL_TCP;
-	p->sport = rd16(h);
-	p->dport = rd16(h + 2);
+	p->payload_off = (uint16_t)(off + hlen);
+	ports = rd32(h);
+	p->sport = (uint16_t)(ports >> 16);
+	p->dport = (uint16_t)ports;
+	p->payload_len = (uint16_t)(left - hlen);
 	p->seq = rd32(h + 4);
 	p->ack = rd32(h + 8);
 	flags = h[13] & 0x3f;
 	p->tcp_flags = flags;
-	p->payload_off = (uint16_t)(off + hlen);
-	p->payload_len = (uint16_t)(left - hlen);
-	if (flags == 0 || (flags & (CP_TCP_SYN | CP_TCP_FIN)) == (CP_TCP_SYN | CP_TCP_FIN) ||
-	    (flags & (CP_TCP_SYN | CP_TCP_RST)) == (CP_TCP_SYN | CP_TCP_RST))
+	if ((TCP_BAD_FLAGS >> flags) & 1)
 		return CP_R_MAL_TCP_FLAGS;
 	return CP_R_NONE;
 }
@@ -165,20 +182,19 @@ static inline enum cp_reason parse_tcp(const uint8_t *h, uint32_t off, uint32_t 
 static inline enum cp_reason parse_udp(const uint8_t *h, uint32_t off, uint32_t left,
 				       struct cp_pkt *p)
 {
-	uint32_t ulen;
+	uint32_t ulen, ports;
 
 	if (left < UDP_HLEN)
 		return CP_R_MAL_UDP;
 	ulen = rd16(h + 4);
-	if (ulen < UDP_HLEN)
-		return CP_R_MAL_UDP;
-	if (ulen > left) {
-		if (p->frag != CP_FRAG_FIRST)
+	if (ulen - UDP_HLEN > left - UDP_HLEN) { /* under 8 (wraps) or over left */
+		if (ulen < UDP_HLEN || p->frag != CP_FRAG_FIRST)
 			return CP_R_MAL_UDP;
 		ulen = left;
 	}
-	p->sport = rd16(h);
-	p->dport = rd16(h + 2);
+	ports = rd32(h);
+	p->sport = (uint16_t)(ports >> 16);
+	p->dport = (uint16_t)ports;
 	p->payload_off = (uint16_t)(off + UDP_HLEN);
 	p->payload_len = (uint16_t)(ulen - UDP_HLEN);
 	return CP_R_NONE;
@@ -379,7 +395,10 @@ static inline enum cp_reason parse_ipv6(const uint8_t *f, uint32_t len, struct c
 	return parse_l4(f, off, p);
 }
 
-CP_HOT enum cp_reason cp_parse(const uint8_t *frame, uint32_t len, struct cp_pkt *p)
+/* The full parser: every shape, every malformed case. Kept out of line so that the fast path in
+ * cp_parse needs no saved registers. */
+static __attribute__((noinline)) enum cp_reason parse_full(const uint8_t *frame, uint32_t len,
+							   struct cp_pkt *p)
 {
 	enum cp_reason r;
 
@@ -399,4 +418,109 @@ CP_HOT enum cp_reason cp_parse(const uint8_t *frame, uint32_t len, struct cp_pkt
 	default:
 		return CP_R_NON_IP;
 	}
+}
+
+/* The fast path takes the shapes nearly every packet has, and only those:
+ *   a frame of 38 to 65535 bytes (so no clamping, and an IPv4 header's 20 bytes are there even
+ *   after a tag), untagged or with one 802.1Q (0x8100) tag, then either
+ *   IPv4 with version 4 and IHL 5 (no options), no flag but DF and fragment offset 0 (not a
+ *   fragment), total length in [20, what the frame holds], or
+ *   IPv6 with version 6 and a payload length in [1, what the frame holds],
+ *   with TCP or UDP as the IPv4 protocol or the IPv6 next header (no extension header).
+ * On anything else (other TPIDs, two tags, IPv4 options or fragments, IPv6 extension headers, other
+ * protocols, any of those checks failing) it returns FAST_MISS and parse_full starts over, zeroing
+ * p again. On these shapes it is parse_full's own path with the checks that cannot fail removed: it
+ * zeroes p, makes the checks parse_eth and parse_ipv4/parse_ipv6 make (those that fail are misses,
+ * so their malformed reasons still come from parse_full; an IPv6 payload length of 0 is
+ * MAL_IPV6_LEN there, a miss here), sets the same fields (an IHL-5 header has no options to check,
+ * offset 0 with MF clear leaves frag NONE, TCP and UDP are no extension headers, so l4_off = l3_off
+ * + 20 or 40), and ends in the same parse_tcp/parse_udp that parse_l4 calls, whose verdicts,
+ * malformed ones included, it returns. tests/unit/test_parse_diff.c checks cp_parse against a
+ * frozen copy of the parser from before the fast path. */
+#define FAST_MISS    CP_R_MAX
+#define FAST_MIN_LEN (ETH_HLEN + VLAN_TAG_LEN + IPV4_MIN_HLEN)
+#define FAST_INLINE  inline __attribute__((always_inline))
+
+/* The fields parse_eth and parse_ipv4/6 set besides l3 and the addresses, then the L4 header at off
+ * as parse_l4 takes it. */
+static FAST_INLINE enum cp_reason fast_l4(const uint8_t *f, struct cp_pkt *p, uint32_t l3,
+					  uint16_t type, uint32_t off, uint32_t dlen, uint8_t proto)
+{
+	p->ethertype = type;
+	p->l3_off = (uint16_t)l3;
+	p->l3_end = (uint16_t)(off + dlen);
+	p->proto = proto;
+	p->l4_off = (uint16_t)off;
+	if (proto == CP_IPPROTO_TCP)
+		return parse_tcp(f + off, off, dlen, p);
+	if (proto == CP_IPPROTO_UDP)
+		return parse_udp(f + off, off, dlen, p);
+	return FAST_MISS;
+}
+
+/* IPv4 and IPv6 for the fast path, the header at l3: a constant where inlined (one copy untagged,
+ * one tagged), and every offset with it. */
+static FAST_INLINE enum cp_reason fast_ipv4(const uint8_t *f, uint32_t len, struct cp_pkt *p,
+					    uint32_t l3)
+{
+	const uint8_t *h = f + l3;
+	uint32_t dlen;
+
+	if (h[0] != 0x45 || (ld16(h + 6) & WIRE16(~IPV4_DF)) != 0)
+		return FAST_MISS;
+	dlen = (uint32_t)rd16(h + 2) - IPV4_MIN_HLEN; /* a total under 20 wraps */
+	if (dlen > len - l3 - IPV4_MIN_HLEN)	      /* len - l3 is at least 20 */
+		return FAST_MISS;
+	p->l3 = CP_L3_IPV4;
+	memcpy(p->src, h + 12, 4);
+	memcpy(p->dst, h + 16, 4);
+	return fast_l4(f, p, l3, ETH_P_IPV4, l3 + IPV4_MIN_HLEN, dlen, h[9]);
+}
+
+static FAST_INLINE enum cp_reason fast_ipv6(const uint8_t *f, uint32_t len, struct cp_pkt *p,
+					    uint32_t l3)
+{
+	const uint8_t *h = f + l3;
+	uint32_t dlen;
+
+	if (len - l3 < IPV6_HLEN || (h[0] >> 4) != 6)
+		return FAST_MISS;
+	dlen = rd16(h + 4);
+	if (dlen - 1 >= len - l3 - IPV6_HLEN) /* a length of 0 wraps */
+		return FAST_MISS;
+	p->l3 = CP_L3_IPV6;
+	memcpy(p->src, h + 8, 16);
+	memcpy(p->dst, h + 24, 16);
+	return fast_l4(f, p, l3, ETH_P_IPV6, l3 + IPV6_HLEN, dlen, h[6]);
+}
+
+static inline enum cp_reason parse_fast(const uint8_t *f, uint32_t len, struct cp_pkt *p)
+{
+	uint16_t type;
+
+	if (len - FAST_MIN_LEN > UINT16_MAX - FAST_MIN_LEN)
+		return FAST_MISS; /* too short (wraps) or over 65535 */
+	memset(p, 0, sizeof(*p));
+	type = rd16(f + ETH_HLEN - 2);
+	if (type == ETH_P_IPV4)
+		return fast_ipv4(f, len, p, ETH_HLEN);
+	if (type == ETH_P_IPV6)
+		return fast_ipv6(f, len, p, ETH_HLEN);
+	if (type != ETH_P_8021Q)
+		return FAST_MISS;
+	p->n_vlan = 1;
+	p->vlan[0] = rd16(f + ETH_HLEN) & 0x0fff;
+	type = rd16(f + ETH_HLEN + 2);
+	if (type == ETH_P_IPV4)
+		return fast_ipv4(f, len, p, ETH_HLEN + VLAN_TAG_LEN);
+	if (type == ETH_P_IPV6)
+		return fast_ipv6(f, len, p, ETH_HLEN + VLAN_TAG_LEN);
+	return FAST_MISS;
+}
+
+CP_HOT enum cp_reason cp_parse(const uint8_t *frame, uint32_t len, struct cp_pkt *p)
+{
+	enum cp_reason r = parse_fast(frame, len, p);
+
+	return r != FAST_MISS ? r : parse_full(frame, len, p);
 }

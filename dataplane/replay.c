@@ -30,8 +30,9 @@
 #include "counters_out.h"
 #include "dp.h"
 #include "events.h"
-#include "json_out.h"
 #include "pcap_out.h"
+#include "verdict_out.h"
+#include "wbuf.h"
 
 #define WINDOW	   2048 /* packets in flight between dispatch and collection */
 #define RING_SIZE  8192 /* > WINDOW * 3: a packet and its two injected frames */
@@ -54,7 +55,7 @@ struct replay {
 		unsigned ninj;
 	} slot[WINDOW];
 	uint64_t next_n, collected;
-	FILE *verdicts;
+	struct cp_wbuf verdicts;
 	struct cp_pcap_out pass, drop, inject;
 	int io_error;
 };
@@ -212,8 +213,7 @@ static int open_outputs(struct replay *r)
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 		return -1;
 	snprintf(path, sizeof(path), "%s/verdicts.jsonl", dir);
-	r->verdicts = fopen(path, "w");
-	if (r->verdicts == NULL)
+	if (cp_wbuf_open(&r->verdicts, path) != 0)
 		return -1;
 	static const char *const files[3] = {"pass.pcap", "drop.pcap", "inject.pcap"};
 	struct cp_pcap_out *outs[3] = {&r->pass, &r->drop, &r->inject};
@@ -225,29 +225,15 @@ static int open_outputs(struct replay *r)
 	return 0;
 }
 
-static void write_verdict(struct replay *r, const struct cp_meta *m)
+static int write_verdict(struct replay *r, const struct cp_meta *m)
 {
-	const struct cp_rt_policy *pol = r->ctl.pol;
-	const char *rule = m->rule != CP_NO_RULE && pol != NULL && m->rule < pol->n_rules
-			       ? pol->src->rules[m->rule].name
-			       : NULL;
-	const char *reason = cp_reason_verdict((enum cp_reason)m->reason);
-	FILE *f = r->verdicts;
-	fprintf(f, "{\"n\": %u, \"verdict\": \"%s\", \"rule\": ", m->n,
-		cp_verdict_name((enum cp_verdict)m->verdict));
-	cp_json_str(f, rule);
-	fputs(", \"category\": ", f);
-	cp_json_str(f,
-		    m->category != CP_NO_CAT && pol != NULL && m->category < pol->src->n_categories
-			? pol->src->categories[m->category].name
-			: NULL);
-	fputs(", \"reason\": ", f);
-	cp_json_str(f, reason);
-	if (reason != NULL && strcmp(reason, "malformed") == 0) {
-		fputs(", \"detail\": ", f);
-		cp_json_str(f, cp_reason_name((enum cp_reason)m->reason));
-	}
-	fputs("}\n", f);
+	struct cp_verdict_line v;
+	cp_verdict_line_of(&v, r->ctl.pol, m);
+	char *p = cp_wbuf_reserve(&r->verdicts, cp_verdict_line_room(&v));
+	if (p == NULL)
+		return -1;
+	cp_wbuf_commit(&r->verdicts, (size_t)(cp_verdict_line_put(p, &v) - p));
+	return 0;
 }
 
 /* Take whatever the workers recorded into the window's slots, by input position. */
@@ -294,7 +280,7 @@ static void collect(struct replay *r, bool drain)
 				rte_pktmbuf_free(s->inj[i]);
 			}
 			const struct cp_meta *meta = cp_meta(&r->dp, s->pkt);
-			write_verdict(r, meta);
+			r->io_error |= write_verdict(r, meta);
 			r->io_error |= cp_pcap_write_mbuf(meta->forwarded ? &r->pass : &r->drop,
 							  cp_rx_ts(&r->dp, s->pkt), s->pkt);
 			rte_pktmbuf_free(s->pkt);
@@ -583,7 +569,7 @@ int cp_replay_run(const struct cp_replay_opts *o)
 		cp_counters_summary(stdout, &r->dp, &r->ctl, r->t_last, o->in, o->out);
 	status = 0;
 out:
-	if (r->verdicts != NULL && fclose(r->verdicts) != 0)
+	if (cp_wbuf_close(&r->verdicts) != 0)
 		status = 1;
 	if (cp_pcap_close(&r->pass) || cp_pcap_close(&r->drop) || cp_pcap_close(&r->inject))
 		status = 1;

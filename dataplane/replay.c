@@ -26,6 +26,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "capture.h"
 #include "control.h"
 #include "counters_out.h"
 #include "dp.h"
@@ -44,9 +45,9 @@ struct replay {
 	struct cp_ctl ctl;
 	struct cp_event *ev;
 	unsigned n_ev, next_ev;
-	uint64_t total, t0, t_last;
+	uint64_t t0, t_last;
 	uint16_t pcap_port;
-	pcap_t *stamps; /* the same capture read alongside net_pcap, for its timestamps */
+	struct cp_capture cap; /* the same capture read alongside net_pcap, for its timestamps */
 	struct rte_ring *rx[CP_MAX_WORKERS];
 	struct rte_mempool *big; /* linearised copies of multi-segment frames */
 	struct slot {
@@ -81,41 +82,6 @@ int cp_replay_precheck(const struct cp_replay_opts *o)
 			o->in);
 		return -1;
 	}
-	return 0;
-}
-
-/* Count what libpcap can read, and the first timestamp. */
-static uint64_t ts_ns(const struct pcap_pkthdr *h)
-{
-	/* Opened with nanosecond precision: tv_usec holds nanoseconds. */
-	return (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec;
-}
-
-static int scan_capture(struct replay *r)
-{
-	char eb[PCAP_ERRBUF_SIZE];
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	pcap_t *p =
-	    pcap_open_offline_with_tstamp_precision(r->o->in, PCAP_TSTAMP_PRECISION_NANO, eb);
-	int rc;
-	if (p == NULL)
-		return -1;
-	r->stamps =
-	    pcap_open_offline_with_tstamp_precision(r->o->in, PCAP_TSTAMP_PRECISION_NANO, eb);
-	if (r->stamps == NULL) {
-		pcap_close(p);
-		return -1;
-	}
-	while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
-		if (r->total == 0)
-			r->t0 = ts_ns(h);
-		r->total++;
-	}
-	if (rc == -1)
-		fprintf(stderr, "chokepoint: %s: capture ends early after %lu packets: %s\n",
-			r->o->in, (unsigned long)r->total, pcap_geterr(p));
-	pcap_close(p);
 	return 0;
 }
 
@@ -184,8 +150,8 @@ static int setup_workers(struct replay *r)
 	struct cp_dp *dp = &r->dp;
 	unsigned nw = dp->n_workers;
 	uint32_t per = r->o->flows / nw;
-	if (per > r->total + 64)
-		per = (uint32_t)r->total + 64;
+	if (per > r->cap.max_total + 64)
+		per = (uint32_t)r->cap.max_total + 64;
 	size_t sz = rte_rcu_qsbr_get_memsize(nw);
 
 	dp->qsv = rte_zmalloc("cp_qsv", sz, RTE_CACHE_LINE_SIZE);
@@ -342,10 +308,11 @@ static int apply_event(struct replay *r, const struct cp_event *e)
 	return rc;
 }
 
-/* A frame net_pcap chained over several mbufs becomes one contiguous mbuf, copied from libpcap's
- * own read of it (net_pcap's chain of an oversized frame cannot be trusted to hold it all).
+/* A frame net_pcap chained over several mbufs becomes one contiguous mbuf, copied from the
+ * capture as read alongside (net_pcap's chain of an oversized frame cannot be trusted to hold it
+ * all).
  * Frames beyond 64 KiB (GSO captures) keep their first 65407 bytes. */
-static struct rte_mbuf *linearize(struct replay *r, struct rte_mbuf *m, const u_char *data,
+static struct rte_mbuf *linearize(struct replay *r, struct rte_mbuf *m, const uint8_t *data,
 				  uint32_t caplen)
 {
 	struct rte_mbuf *c = rte_pktmbuf_alloc(r->big);
@@ -383,7 +350,7 @@ static void route(struct replay *r, struct rte_mbuf *m, unsigned *port, unsigned
 static int dispatch(struct replay *r)
 {
 	struct rte_mbuf *pkts[CP_BURST];
-	while (r->next_n <= r->total) {
+	for (;;) {
 		unsigned room = WINDOW - (unsigned)(r->next_n - r->collected);
 		if (room == 0) {
 			collect(r, false);
@@ -392,27 +359,26 @@ static int dispatch(struct replay *r)
 		uint16_t nb =
 		    rte_eth_rx_burst(r->pcap_port, 0, pkts, room < CP_BURST ? room : CP_BURST);
 		if (nb == 0)
-			break; /* libpcap read fewer than it did before: stop here */
+			break;
 		for (uint16_t i = 0; i < nb; i++) {
 			struct rte_mbuf *m = pkts[i];
-			struct pcap_pkthdr *h;
-			const u_char *data;
-			if (pcap_next_ex(r->stamps, &h, &data) != 1 ||
-			    h->caplen != rte_pktmbuf_pkt_len(m)) {
+			struct cp_capture_rec rec;
+			if (cp_capture_next(&r->cap, &rec) != 1 ||
+			    rec.caplen != rte_pktmbuf_pkt_len(m)) {
 				/* net_pcap skipped a frame (out of mbufs): stop rather than
 				 * misnumber every verdict after it. */
 				rte_pktmbuf_free_bulk(pkts + i, nb - i);
 				collect(r, true);
 				return -1;
 			}
-			uint64_t ts = ts_ns(h);
+			uint64_t ts = rec.ts_ns;
 			uint64_t rel = ts > r->t0 ? ts - r->t0 : 0;
 			while (r->next_ev < r->n_ev && r->ev[r->next_ev].at_ns <= rel) {
 				collect(r, true);
 				apply_event(r, &r->ev[r->next_ev++]);
 			}
 			if (m->nb_segs > 1)
-				m = linearize(r, m, data, h->caplen);
+				m = linearize(r, m, rec.data, rec.caplen);
 			unsigned port, w;
 			route(r, m, &port, &w);
 			struct cp_meta *meta = cp_meta(&r->dp, m);
@@ -429,7 +395,9 @@ static int dispatch(struct replay *r)
 		collect(r, false);
 	}
 	collect(r, true);
-	return r->next_n - 1 == r->total ? 0 : -1;
+	/* net_pcap's end must be the capture's: else it skipped frames at the end. */
+	struct cp_capture_rec rec;
+	return cp_capture_next(&r->cap, &rec) == 0 ? 0 : -1;
 }
 
 static void final_sweep(struct replay *r)
@@ -459,8 +427,10 @@ static int setup(struct replay *r, char *err, size_t errlen)
 		return -1;
 	}
 	/* Sized to the capture: no more mbufs than can be in flight, no more flows than packets
-	 * (so a worker's table never fills and outputs do not depend on --workers). */
-	uint64_t want = 4 * r->total + 1023;
+	 * (so a worker's table never fills and outputs do not depend on --workers). A capture too
+	 * long to be counted up front is sized by a bound: it holds more packets than a worker has
+	 * inspection contexts (8192), so nothing sized from the count depends on the exact one. */
+	uint64_t want = 4 * r->cap.max_total + 1023;
 	unsigned pool = want < POOL_MBUFS ? (unsigned)want : POOL_MBUFS;
 	dp->pool = rte_pktmbuf_pool_create("cp_pool", pool, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					   SOCKET_ID_ANY);
@@ -545,10 +515,11 @@ int cp_replay_run(const struct cp_replay_opts *o)
 	r->o = o;
 	r->next_n = 1;
 	r->collected = 1;
-	if (scan_capture(r) != 0) {
+	if (cp_capture_open(&r->cap, o->in) != 0) {
 		fprintf(stderr, "chokepoint: %s: cannot read capture\n", o->in);
 		goto out;
 	}
+	r->t0 = r->cap.t0_ns;
 	if (setup(r, err, sizeof(err)) != 0) {
 		fprintf(stderr, "chokepoint: %s\n", err);
 		goto out;
@@ -556,8 +527,9 @@ int cp_replay_run(const struct cp_replay_opts *o)
 	if (load_inputs(r) != 0)
 		goto out;
 	if (run_workers(r) != 0) {
-		fprintf(stderr, "chokepoint: %s: read %lu of %lu packets\n", o->in,
-			(unsigned long)(r->next_n - 1), (unsigned long)r->total);
+		fprintf(stderr,
+			"chokepoint: %s: net_pcap and the capture disagree after %lu packets\n",
+			o->in, (unsigned long)(r->next_n - 1));
 		goto out;
 	}
 	final_sweep(r);
@@ -574,8 +546,7 @@ out:
 	if (cp_pcap_close(&r->pass) || cp_pcap_close(&r->drop) || cp_pcap_close(&r->inject))
 		status = 1;
 	cp_events_free(r->ev, r->n_ev);
-	if (r->stamps != NULL)
-		pcap_close(r->stamps);
+	cp_capture_close(&r->cap);
 	if (r->ctl.dp != NULL)
 		cp_ctl_fini(&r->ctl);
 	for (unsigned w = 0; r->dp.workers != NULL && w < r->dp.n_workers; w++)

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,9 +36,10 @@
 #include "verdict_out.h"
 #include "wbuf.h"
 
-#define WINDOW	   2048 /* packets in flight between dispatch and collection */
-#define RING_SIZE  8192 /* > WINDOW * 3: a packet and its two injected frames */
-#define POOL_MBUFS 16383
+#define WINDOW	    2048 /* packets in flight between dispatch and collection */
+#define RING_SIZE   8192 /* > WINDOW * 3: a packet and its two injected frames */
+#define POOL_MBUFS  16383
+#define YIELD_AFTER 256 /* fruitless polls before the collector yields its CPU */
 
 struct replay {
 	const struct cp_replay_opts *o;
@@ -55,6 +57,10 @@ struct replay {
 		struct rte_mbuf *inj[2]; /* frames injected for it */
 		unsigned ninj;
 	} slot[WINDOW];
+	struct batch { /* packets routed to a worker, not yet on its ring */
+		struct rte_mbuf *m[CP_BURST];
+		unsigned n;
+	} batch[CP_MAX_WORKERS];
 	uint64_t next_n, collected;
 	struct cp_wbuf verdicts;
 	struct cp_pcap_out pass, drop, inject;
@@ -229,40 +235,69 @@ static void request_flush(struct replay *r, uint64_t n)
 		__atomic_store_n(&r->dp.flush_n, n, __ATOMIC_RELEASE);
 }
 
-/* Write results in input order until the next one is not ready (or, with drain, until none is in
- * flight). A worker may hold a fragment while later packets are done, so results are put back in
- * order here. When the oldest packet in flight is held and the window is full, or when draining,
- * the workers are asked to give up what they hold: a datagram not complete within WINDOW input
- * packets, or before an event or the end, times out. */
-static void collect(struct replay *r, bool drain)
+/* Waiting for the workers: spin a little, then give the CPU up, so that a worker sharing it (more
+ * workers than CPUs, or other load on the machine) gets to run. */
+static void backoff(unsigned *idle)
 {
+	if (++*idle < YIELD_AFTER)
+		rte_pause();
+	else
+		sched_yield();
+}
+
+/* Write the result of the oldest packet in flight (slot s): its injected frames, its verdict
+ * line, the packet itself. */
+static void write_result(struct replay *r, struct slot *s)
+{
+	for (unsigned i = 0; i < s->ninj; i++) {
+		r->io_error |=
+		    cp_pcap_write_mbuf(&r->inject, cp_rx_ts(&r->dp, s->inj[i]), s->inj[i]);
+		rte_pktmbuf_free(s->inj[i]);
+	}
+	const struct cp_meta *meta = cp_meta(&r->dp, s->pkt);
+	r->io_error |= write_verdict(r, meta);
+	r->io_error |= cp_pcap_write_mbuf(meta->forwarded ? &r->pass : &r->drop,
+					  cp_rx_ts(&r->dp, s->pkt), s->pkt);
+	rte_pktmbuf_free(s->pkt);
+	memset(s, 0, sizeof(*s));
+	r->collected++;
+}
+
+/* Write results in input order until the next one is not ready (or, with drain, until none is in
+ * flight); returns whether it wrote any. A worker may hold a fragment while later packets are
+ * done, so results are put back in order here. When the oldest packet in flight is held and the
+ * window is full, or when draining, the workers are asked to give up what they hold: a datagram
+ * not complete within WINDOW input packets, or before an event or the end, times out. */
+static bool collect(struct replay *r, bool drain)
+{
+	unsigned idle = 0;
+	bool wrote = false;
 	for (;;) {
 		poll_records(r);
 		while (r->collected < r->next_n && r->slot[r->collected % WINDOW].pkt != NULL) {
-			struct slot *s = &r->slot[r->collected % WINDOW];
-			for (unsigned i = 0; i < s->ninj; i++) {
-				r->io_error |= cp_pcap_write_mbuf(
-				    &r->inject, cp_rx_ts(&r->dp, s->inj[i]), s->inj[i]);
-				rte_pktmbuf_free(s->inj[i]);
-			}
-			const struct cp_meta *meta = cp_meta(&r->dp, s->pkt);
-			r->io_error |= write_verdict(r, meta);
-			r->io_error |= cp_pcap_write_mbuf(meta->forwarded ? &r->pass : &r->drop,
-							  cp_rx_ts(&r->dp, s->pkt), s->pkt);
-			rte_pktmbuf_free(s->pkt);
-			memset(s, 0, sizeof(*s));
-			r->collected++;
+			write_result(r, &r->slot[r->collected % WINDOW]);
+			wrote = true;
+			idle = 0;
 		}
 		if (r->collected == r->next_n)
-			return;
+			return wrote;
 		if (drain)
 			request_flush(r, r->next_n - 1);
 		else if (r->next_n - r->collected == WINDOW)
 			request_flush(r, r->collected);
 		if (!drain)
-			return;
-		rte_pause();
+			return wrote;
+		backoff(&idle);
 	}
+}
+
+/* Collect until the window has room for another packet. */
+static void wait_room(struct replay *r)
+{
+	unsigned idle = 0;
+	while (r->next_n - r->collected == WINDOW)
+		if (!collect(r, false))
+			backoff(&idle);
 }
 
 static int apply_event(struct replay *r, const struct cp_event *e)
@@ -347,15 +382,29 @@ static void route(struct replay *r, struct rte_mbuf *m, unsigned *port, unsigned
 	*worker = rte_hash_crc(&k, sizeof(k), 0x5eed) % r->dp.n_workers;
 }
 
+/* Put the packets routed since the last call on their workers' rings: one ring update per
+ * worker and burst, not per packet (the ring's indexes are shared with the worker polling it). */
+static void hand_over(struct replay *r)
+{
+	for (unsigned w = 0; w < r->dp.n_workers; w++) {
+		struct batch *b = &r->batch[w];
+		unsigned done = 0, idle = 0;
+		while (done < b->n) {
+			done += rte_ring_sp_enqueue_burst(r->rx[w], (void **)b->m + done,
+							  b->n - done, NULL);
+			if (done < b->n && !collect(r, false))
+				backoff(&idle);
+		}
+		b->n = 0;
+	}
+}
+
 static int dispatch(struct replay *r)
 {
 	struct rte_mbuf *pkts[CP_BURST];
 	for (;;) {
+		wait_room(r);
 		unsigned room = WINDOW - (unsigned)(r->next_n - r->collected);
-		if (room == 0) {
-			collect(r, false);
-			continue;
-		}
 		uint16_t nb =
 		    rte_eth_rx_burst(r->pcap_port, 0, pkts, room < CP_BURST ? room : CP_BURST);
 		if (nb == 0)
@@ -368,12 +417,14 @@ static int dispatch(struct replay *r)
 				/* net_pcap skipped a frame (out of mbufs): stop rather than
 				 * misnumber every verdict after it. */
 				rte_pktmbuf_free_bulk(pkts + i, nb - i);
+				hand_over(r);
 				collect(r, true);
 				return -1;
 			}
 			uint64_t ts = rec.ts_ns;
 			uint64_t rel = ts > r->t0 ? ts - r->t0 : 0;
 			while (r->next_ev < r->n_ev && r->ev[r->next_ev].at_ns <= rel) {
+				hand_over(r);
 				collect(r, true);
 				apply_event(r, &r->ev[r->next_ev++]);
 			}
@@ -389,9 +440,9 @@ static int dispatch(struct replay *r)
 			r->next_n++;
 			if (ts > r->t_last)
 				r->t_last = ts;
-			while (rte_ring_sp_enqueue(r->rx[w], m) != 0)
-				collect(r, false);
+			r->batch[w].m[r->batch[w].n++] = m;
 		}
+		hand_over(r);
 		collect(r, false);
 	}
 	collect(r, true);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <rte_bus_vdev.h>
 #include <rte_cycles.h>
@@ -66,6 +67,32 @@ struct replay {
 	struct cp_pcap_out pass, drop, inject;
 	int io_error;
 };
+
+/* EAL arguments for replay when none were given: no hugepages needed, nothing on disk, quiet,
+ * one lcore per worker plus the main one, all free to float over the CPUs we may use. */
+int cp_replay_eal_args(unsigned workers, char **argv, char *buf, size_t len)
+{
+	static char prefix[64];
+	snprintf(prefix, sizeof(prefix), "--file-prefix=chokepoint-replay-%ld", (long)getpid());
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpu < 1)
+		ncpu = 1;
+	snprintf(buf, len, "(0-%u)@(0-%ld)", workers, ncpu - 1);
+	int n = 0;
+	argv[n++] = "chokepoint";
+	argv[n++] = "--no-huge";
+	argv[n++] = "-m";
+	argv[n++] = "1024";
+	argv[n++] = "--no-shconf";
+	argv[n++] = prefix;
+	argv[n++] = "--no-pci";
+	argv[n++] = "--no-telemetry";
+	argv[n++] = "--log-level=*:error";
+	argv[n++] = "--lcores";
+	argv[n++] = buf;
+	argv[n] = NULL;
+	return n;
+}
 
 int cp_replay_precheck(const struct cp_replay_opts *o)
 {

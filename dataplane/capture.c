@@ -1,6 +1,6 @@
 /* Reading the capture alongside net_pcap (see capture.h).
  *
- * The mapped walk does what libpcap's savefile reader does for a classic pcap file of version
+ * The walk does what libpcap's savefile reader does for a classic pcap file of version
  * 2.4 and link type field exactly 1, so that both give the same records: a record header of 16
  * bytes (timestamp fields signed 32-bit, microseconds scaled by 1000 at nanosecond precision),
  * then its captured bytes. A captured length above libpcap's maximum (262144) is an error, one
@@ -11,11 +11,12 @@
  * length fields) and link type fields go to libpcap itself. */
 #include "capture.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,101 +41,134 @@ static uint16_t get16(const uint8_t *p, bool swapped)
 	return swapped ? __builtin_bswap16(v) : v;
 }
 
-/* Whether the mapped file's header is one the walk reads; sets swapped, nano and snapshot. */
+/* At least n bytes at c->buf + c->off, reading more when needed; false at the end of the file
+ * (or a read error, which libpcap would report too), with what there is in c->len - c->off. */
+static bool walk_have(struct cp_capture *c, size_t n)
+{
+	if (c->len - c->off >= n)
+		return true;
+	memmove(c->buf, c->buf + c->off, c->len - c->off);
+	c->len -= c->off;
+	c->off = 0;
+	while (c->len < n && !c->eof) {
+		ssize_t k = read(c->fd, c->buf + c->len, CP_CAPTURE_BUF - c->len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			c->eof = true;
+		else
+			c->len += (size_t)k;
+	}
+	return c->len >= n;
+}
+
+/* Whether the file header is one the walk reads; sets swapped, nano and snapshot. */
 static bool walk_header(struct cp_capture *c)
 {
 	uint32_t magic;
-	memcpy(&magic, c->map, sizeof(magic));
+	if (!walk_have(c, FILE_HDR))
+		return false;
+	const uint8_t *h = c->buf + c->off;
+	memcpy(&magic, h, sizeof(magic));
 	c->swapped = magic == __builtin_bswap32(MAGIC_US) || magic == __builtin_bswap32(MAGIC_NS);
 	c->nano = magic == MAGIC_NS || magic == __builtin_bswap32(MAGIC_NS);
 	if (!c->swapped && !c->nano && magic != MAGIC_US)
 		return false;
-	if (get16(c->map + 4, c->swapped) != 2 || get16(c->map + 6, c->swapped) != 4 ||
-	    get32(c->map + 20, c->swapped) != 1)
+	if (get16(h + 4, c->swapped) != 2 || get16(h + 6, c->swapped) != 4 ||
+	    get32(h + 20, c->swapped) != 1)
 		return false;
-	uint32_t snaplen = get32(c->map + 16, c->swapped);
+	uint32_t snaplen = get32(h + 16, c->swapped);
 	c->snapshot = snaplen == 0 || snaplen > MAX_SNAPLEN ? MAX_SNAPLEN : snaplen;
+	c->off += FILE_HDR;
 	return true;
 }
 
-/* The record at *off: 1 (and *off moved past it), 0 at the end of the file, -1 where libpcap
- * fails (why in msg). */
-static int walk_at(const struct cp_capture *c, size_t *off, struct cp_capture_rec *rec, char *msg,
-		   size_t msglen)
+/* The next record: 1, 0 at the end of the file, -1 where libpcap fails (why in msg). */
+static int walk_next(struct cp_capture *c, struct cp_capture_rec *rec, char *msg, size_t msglen)
 {
-	size_t left = c->size - *off;
-	if (left == 0)
-		return 0;
-	if (left < REC_HDR) {
+	if (!walk_have(c, REC_HDR)) {
+		size_t got = c->len - c->off;
+		if (got == 0)
+			return 0;
 		snprintf(msg, msglen,
 			 "truncated dump file; tried to read %u header bytes, only got %zu",
-			 REC_HDR, left);
+			 REC_HDR, got);
 		return -1;
 	}
-	const uint8_t *h = c->map + *off;
+	const uint8_t *h = c->buf + c->off;
 	uint32_t caplen = get32(h + 8, c->swapped);
 	if (caplen > MAX_SNAPLEN) {
 		snprintf(msg, msglen, "invalid packet capture length %u, bigger than maximum of %u",
 			 caplen, MAX_SNAPLEN);
 		return -1;
 	}
-	if (left - REC_HDR < caplen) {
+	if (!walk_have(c, REC_HDR + caplen)) {
 		snprintf(msg, msglen,
 			 "truncated dump file; tried to read %u captured bytes, only got %zu",
-			 caplen, left - REC_HDR);
+			 caplen, c->len - c->off - REC_HDR);
 		return -1;
 	}
+	h = c->buf + c->off; /* the buffer may have moved */
 	int64_t sec = (int32_t)get32(h, c->swapped);
 	int64_t frac = (int32_t)get32(h + 4, c->swapped);
 	rec->ts_ns = (uint64_t)sec * NS_PER_SECOND + (uint64_t)(c->nano ? frac : frac * 1000);
 	rec->caplen = caplen < c->snapshot ? caplen : c->snapshot;
 	rec->data = h + REC_HDR;
-	*off += REC_HDR + caplen;
+	c->off += REC_HDR + caplen;
 	return 1;
 }
 
-/* Count up to CP_CAPTURE_COUNTED records (the rest is bounded by the file's size). */
+/* Start a walk of path: false (nothing kept) when it is not a file the walk reads. */
+static bool walk_open(struct cp_capture *c, const char *path)
+{
+	struct stat st;
+	c->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* A regular file only: the walk reads it twice (to count, then alongside). */
+	bool regular = c->fd >= 0 && fstat(c->fd, &st) == 0 && S_ISREG(st.st_mode);
+	c->buf = regular ? malloc(CP_CAPTURE_BUF) : NULL;
+	c->off = c->len = 0;
+	c->eof = false;
+	if (c->buf != NULL && walk_header(c))
+		return true;
+	free(c->buf);
+	c->buf = NULL;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	return false;
+}
+
+static void walk_close(struct cp_capture *c)
+{
+	if (c->buf == NULL)
+		return; /* no walk open (its descriptor lives as long as its buffer) */
+	free(c->buf);
+	c->buf = NULL;
+	close(c->fd);
+	c->fd = -1;
+}
+
+/* Count up to CP_CAPTURE_COUNTED records in a walk of its own (the rest is bounded by the
+ * file's size). */
 static void walk_count(struct cp_capture *c)
 {
+	struct cp_capture w = {.fd = -1};
 	struct cp_capture_rec rec;
-	size_t off = FILE_HDR;
 	char msg[128];
-	int rc;
-	while (c->total < CP_CAPTURE_COUNTED &&
-	       (rc = walk_at(c, &off, &rec, msg, sizeof(msg))) == 1) {
+	if (!walk_open(&w, c->path))
+		return;
+	uint64_t bytes = FILE_HDR;
+	while (c->total < CP_CAPTURE_COUNTED && walk_next(&w, &rec, msg, sizeof(msg)) == 1) {
 		if (c->total == 0)
 			c->t0_ns = rec.ts_ns;
 		c->total++;
+		bytes += REC_HDR + rec.caplen;
 	}
 	c->counted = c->total < CP_CAPTURE_COUNTED;
-	c->max_total = c->counted ? c->total : c->total + (c->size - off) / REC_HDR;
-}
-
-/* Map path when the walk can read it. Returns false (nothing kept) when not. */
-static bool open_mapped(struct cp_capture *c)
-{
-	struct stat st;
-	int fd = open(c->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < FILE_HDR) {
-		close(fd);
-		return false;
-	}
-	void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-	close(fd);
-	if (m == MAP_FAILED)
-		return false;
-	c->map = m;
-	c->size = (size_t)st.st_size;
-	c->off = FILE_HDR;
-	if (walk_header(c)) {
-		walk_count(c);
-		return true;
-	}
-	munmap(m, c->size);
-	c->map = NULL;
-	return false;
+	off_t size = lseek(w.fd, 0, SEEK_END);
+	uint64_t rest = size > (off_t)bytes ? ((uint64_t)size - bytes) / REC_HDR : 0;
+	c->max_total = c->counted ? c->total : c->total + rest;
+	walk_close(&w);
 }
 
 static uint64_t pcap_ts(const struct pcap_pkthdr *h)
@@ -176,9 +210,12 @@ static int open_libpcap(struct cp_capture *c)
 int cp_capture_open(struct cp_capture *c, const char *path)
 {
 	memset(c, 0, sizeof(*c));
+	c->fd = -1;
 	c->path = path;
-	if (open_mapped(c))
+	if (walk_open(c, path)) {
+		walk_count(c);
 		return 0;
+	}
 	return open_libpcap(c);
 }
 
@@ -190,12 +227,12 @@ static void ends_early(const struct cp_capture *c, uint64_t n, const char *why)
 
 int cp_capture_next(struct cp_capture *c, struct cp_capture_rec *rec)
 {
-	if (c->map != NULL) {
+	if (c->buf != NULL) {
 		char msg[128];
-		int rc = walk_at(c, &c->off, rec, msg, sizeof(msg));
+		int rc = walk_next(c, rec, msg, sizeof(msg));
 		if (rc < 0) {
 			ends_early(c, c->read, msg);
-			c->off = c->size; /* the end, from now on */
+			walk_close(c); /* the end, from now on */
 		}
 		c->read += rc > 0;
 		return rc > 0;
@@ -220,8 +257,7 @@ int cp_capture_next(struct cp_capture *c, struct cp_capture_rec *rec)
 
 void cp_capture_close(struct cp_capture *c)
 {
-	if (c->map != NULL)
-		munmap((void *)c->map, c->size);
+	walk_close(c);
 	if (c->p != NULL)
 		pcap_close(c->p);
 	memset(c, 0, sizeof(*c));

@@ -3,11 +3,11 @@
  * dropped nothing) and its bytes (for frames net_pcap chains over several mbufs). The records
  * are those libpcap gives, in its order, ending where libpcap ends or fails.
  *
- * A classic pcap file (version 2.4, Ethernet) is walked in a read-only mapping, the way libpcap
- * reads it (see capture.c): no copy and no syscall per record. Only its first
- * CP_CAPTURE_COUNTED records are counted up front, since counting is a chase through every record
- * header (about 100 ns each, cache misses). Anything else (pcapng, other versions and link type
- * fields) is read through libpcap, and counted in a pass of its own. */
+ * A classic pcap file (version 2.4, Ethernet) is walked the way libpcap reads it (see capture.c)
+ * in a buffer of CP_CAPTURE_BUF bytes refilled with read(2): no copy per record and a syscall per
+ * buffer. Only its first CP_CAPTURE_COUNTED records are counted up front, since counting is a
+ * chase through every record header. Anything else (pcapng, other versions and link type fields)
+ * is read through libpcap, and counted in a pass of its own. */
 #ifndef CP_CAPTURE_H
 #define CP_CAPTURE_H
 
@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #define CP_CAPTURE_COUNTED 65536u
+#define CP_CAPTURE_BUF	   (512u << 10) /* > the largest record, 16 + 262144 bytes */
 
 struct pcap;
 
@@ -26,9 +27,11 @@ struct cp_capture {
 	uint64_t max_total; /* counted: total; else a bound from the file's size */
 	uint64_t t0_ns;	    /* the first record's timestamp; 0 when there is none */
 	uint64_t read;	    /* records given by cp_capture_next */
-	/* The mapped walk (map != NULL). */
-	const uint8_t *map;
-	size_t size, off;
+	/* The walk (buf != NULL): the file from fd, the bytes at buf[off..len) not taken yet. */
+	int fd;
+	uint8_t *buf;
+	size_t off, len;
+	bool eof;
 	uint32_t snapshot; /* captured bytes libpcap hands over at most */
 	bool swapped, nano;
 	/* Otherwise libpcap. */
@@ -38,7 +41,7 @@ struct cp_capture {
 struct cp_capture_rec {
 	uint64_t ts_ns;
 	uint32_t caplen;
-	const uint8_t *data; /* valid until the next call (libpcap) or the close (mapped) */
+	const uint8_t *data; /* valid until the next call */
 };
 
 /* Open path. Returns 0, or -1 when it cannot be read at all. */

@@ -1,8 +1,8 @@
 /* Unit tests of dataplane/capture: over a table of crafted pcap files (both magics and byte
  * orders, signed timestamp fields, snapshot lengths that cut or do not, lengths libpcap refuses,
- * truncated ends, versions and link type fields the mapped walk leaves to libpcap, a file too
- * long to count up front), cp_capture gives exactly the records libpcap gives at nanosecond
- * precision: timestamps, captured lengths, bytes, and where it ends. */
+ * truncated ends, versions and link type fields the walk leaves to libpcap, a file too
+ * long to count up front, records across the walk's buffer), cp_capture gives exactly the records
+ * libpcap gives at nanosecond precision: timestamps, captured lengths, bytes, and where it ends. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,7 +35,7 @@ struct file_spec {
 	struct rec_spec rec[MAX_RECS];
 	unsigned n_rec;
 	unsigned trailing; /* bytes of a record header cut short at the end */
-	bool mapped;	   /* the walk reads it (else libpcap) */
+	bool walked;	   /* the walk reads it (else libpcap) */
 };
 
 #define ALL UINT32_MAX
@@ -276,7 +276,7 @@ static void test_table(void **state)
 		snprintf(path, sizeof(path), "%s/case%zu.pcap", cp_test_dir, i);
 		write_file(path, &cases[i]);
 		assert_int_equal(cp_capture_open(&c, path), 0);
-		assert_int_equal(c.map != NULL, cases[i].mapped);
+		assert_int_equal(c.buf != NULL, cases[i].walked);
 		uint64_t total = c.total;
 		assert_true(c.counted);
 		uint64_t n = compare_with_libpcap(path, &c);
@@ -309,6 +309,33 @@ static void test_refused(void **state)
 }
 
 /* More records than are counted up front: a lower and an upper bound, then every record. */
+/* Records of every size up to the largest, so that they straddle the walk's buffer: each read
+ * whole, in order. */
+static void test_big_records(void **state)
+{
+	(void)state;
+	char path[PATH_MAX + 32];
+	static const uint32_t sizes[] = {262144, 60, 200000, 262144, 1, 131072, 9000, 262144, 0, 7};
+	snprintf(path, sizeof(path), "%s/big.pcap", cp_test_dir);
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	const uint32_t hdr[6] = {0xa1b2c3d4, 2 | (4u << 16), 0, 0, 0, 1};
+	assert_int_equal(fwrite(hdr, sizeof(hdr), 1, f), 1);
+	for (unsigned k = 0; k < 3; k++)
+		for (unsigned r = 0; r < ARRAY_LEN(sizes); r++) {
+			uint32_t rec[4] = {k, r, sizes[r], sizes[r]};
+			assert_int_equal(fwrite(rec, sizeof(rec), 1, f), 1);
+			put_data(f, k * 16 + r, sizes[r]);
+		}
+	assert_int_equal(fclose(f), 0);
+	struct cp_capture c;
+	assert_int_equal(cp_capture_open(&c, path), 0);
+	assert_non_null(c.buf);
+	assert_true(c.counted);
+	assert_int_equal(compare_with_libpcap(path, &c), 3 * ARRAY_LEN(sizes));
+	cp_capture_close(&c);
+}
+
 static void test_long(void **state)
 {
 	(void)state;
@@ -327,7 +354,7 @@ static void test_long(void **state)
 	assert_int_equal(fclose(f), 0);
 	struct cp_capture c;
 	assert_int_equal(cp_capture_open(&c, path), 0);
-	assert_non_null(c.map);
+	assert_non_null(c.buf);
 	assert_false(c.counted);
 	assert_true(c.total >= CP_CAPTURE_COUNTED && c.total <= n);
 	assert_true(c.max_total >= n);
@@ -340,6 +367,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_table),
 	    cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_big_records),
 	    cmocka_unit_test(test_long),
 	};
 	return cmocka_run_group_tests(tests, cp_test_tmpdir_setup, cp_test_tmpdir_teardown);

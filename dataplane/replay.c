@@ -1,12 +1,14 @@
-/* Replay mode (see replay.h). The main lcore is dispatcher and collector at once: it reads the
- * net_pcap port, applies events with every worker drained, hands each packet to the worker its
- * flow hashes to, and writes results back in input order. A worker's record ring holds, per
- * packet, the frames injected for it and then the packet itself, so the collector always knows
- * from which ring the next result comes. */
+/* Replay mode (see replay.h). The main lcore is the dispatcher: it reads the net_pcap port,
+ * applies events with every worker drained, and hands each packet to the worker its flow hashes
+ * to. A collector thread of its own writes results back in input order, so that writing the
+ * outputs overlaps reading the capture. A worker's record ring holds, per packet, the frames
+ * injected for it and then the packet itself, so the collector always knows from which ring the
+ * next result comes. */
 #include "replay.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -40,7 +42,12 @@
 #define WINDOW	    2048 /* packets in flight between dispatch and collection */
 #define RING_SIZE   8192 /* > WINDOW * 3: a packet and its two injected frames */
 #define POOL_MBUFS  16383
-#define YIELD_AFTER 256 /* fruitless polls before the collector yields its CPU */
+#define YIELD_AFTER 256 /* fruitless polls before a thread that waits yields its CPU */
+
+/* A counter one thread publishes and the other reads, on a cache line of its own. */
+struct shared_pos {
+	uint64_t v;
+} __rte_cache_aligned;
 
 struct replay {
 	const struct cp_replay_opts *o;
@@ -62,7 +69,13 @@ struct replay {
 		struct rte_mbuf *m[CP_BURST];
 		unsigned n;
 	} batch[CP_MAX_WORKERS];
-	uint64_t next_n, collected;
+	uint64_t next_n;    /* dispatcher: the next input position */
+	uint64_t collected; /* collector: the next result to write */
+	/* What each side publishes of its position (per burst, per batch of results) and the
+	 * dispatcher's "no more packets". */
+	struct shared_pos pub_next, pub_collected, done;
+	pthread_t collector;
+	bool collector_running;
 	struct cp_wbuf verdicts;
 	struct cp_pcap_out pass, drop, inject;
 	int io_error;
@@ -255,11 +268,24 @@ static void poll_records(struct replay *r)
 	}
 }
 
-/* Workers give up the fragments they hold up to input position n (see worker.c). */
+/* Workers give up the fragments they hold up to input position n (see worker.c). Both threads
+ * ask: the position only grows. */
 static void request_flush(struct replay *r, uint64_t n)
 {
-	if (__atomic_load_n(&r->dp.flush_n, __ATOMIC_RELAXED) < n)
-		__atomic_store_n(&r->dp.flush_n, n, __ATOMIC_RELEASE);
+	uint64_t cur = __atomic_load_n(&r->dp.flush_n, __ATOMIC_RELAXED);
+	while (cur < n && !__atomic_compare_exchange_n(&r->dp.flush_n, &cur, n, true,
+						       __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		;
+}
+
+static uint64_t load_pos(const struct shared_pos *p)
+{
+	return __atomic_load_n(&p->v, __ATOMIC_ACQUIRE);
+}
+
+static void publish_pos(struct shared_pos *p, uint64_t v)
+{
+	__atomic_store_n(&p->v, v, __ATOMIC_RELEASE);
 }
 
 /* Waiting for the workers: spin a little, then give the CPU up, so that a worker sharing it (more
@@ -290,41 +316,58 @@ static void write_result(struct replay *r, struct slot *s)
 	r->collected++;
 }
 
-/* Write results in input order until the next one is not ready (or, with drain, until none is in
- * flight); returns whether it wrote any. A worker may hold a fragment while later packets are
- * done, so results are put back in order here. When the oldest packet in flight is held and the
- * window is full, or when draining, the workers are asked to give up what they hold: a datagram
- * not complete within WINDOW input packets, or before an event or the end, times out. */
-static bool collect(struct replay *r, bool drain)
+/* The collector thread: results written in input order as they become ready, until the
+ * dispatcher says it is done and nothing is in flight. A worker may hold a fragment while later
+ * packets are done, so results are put back in order here; when the oldest packet in flight is
+ * held and the window is full, the workers are asked to give up what they hold (a datagram not
+ * complete within WINDOW input packets times out; the dispatcher asks the same before an event
+ * and at the end). */
+static void *collector_main(void *arg)
+{
+	struct replay *r = arg;
+	unsigned idle = 0;
+	/* An lcore id of its own, so that freeing mbufs goes through a mempool cache. */
+	int registered = rte_thread_register() == 0;
+	for (;;) {
+		bool done = load_pos(&r->done) != 0;
+		uint64_t next_n = load_pos(&r->pub_next);
+		poll_records(r);
+		uint64_t before = r->collected;
+		while (r->collected < next_n && r->slot[r->collected % WINDOW].pkt != NULL)
+			write_result(r, &r->slot[r->collected % WINDOW]);
+		if (r->collected != before) {
+			publish_pos(&r->pub_collected, r->collected);
+			idle = 0;
+			continue;
+		}
+		if (r->collected == next_n && done)
+			break;
+		if (next_n - r->collected == WINDOW)
+			request_flush(r, r->collected);
+		backoff(&idle);
+	}
+	if (registered)
+		rte_thread_unregister();
+	return NULL;
+}
+
+/* Until every packet handed over has its result written. What workers hold is given up. */
+static void drain(struct replay *r)
 {
 	unsigned idle = 0;
-	bool wrote = false;
-	for (;;) {
-		poll_records(r);
-		while (r->collected < r->next_n && r->slot[r->collected % WINDOW].pkt != NULL) {
-			write_result(r, &r->slot[r->collected % WINDOW]);
-			wrote = true;
-			idle = 0;
-		}
-		if (r->collected == r->next_n)
-			return wrote;
-		if (drain)
-			request_flush(r, r->next_n - 1);
-		else if (r->next_n - r->collected == WINDOW)
-			request_flush(r, r->collected);
-		if (!drain)
-			return wrote;
+	publish_pos(&r->pub_next, r->next_n);
+	while (load_pos(&r->pub_collected) != r->next_n) {
+		request_flush(r, r->next_n - 1);
 		backoff(&idle);
 	}
 }
 
-/* Collect until the window has room for another packet. */
+/* Until the window has room for another packet. */
 static void wait_room(struct replay *r)
 {
 	unsigned idle = 0;
-	while (r->next_n - r->collected == WINDOW)
-		if (!collect(r, false))
-			backoff(&idle);
+	while (r->next_n - load_pos(&r->pub_collected) == WINDOW)
+		backoff(&idle);
 }
 
 static int apply_event(struct replay *r, const struct cp_event *e)
@@ -419,7 +462,7 @@ static void hand_over(struct replay *r)
 		while (done < b->n) {
 			done += rte_ring_sp_enqueue_burst(r->rx[w], (void **)b->m + done,
 							  b->n - done, NULL);
-			if (done < b->n && !collect(r, false))
+			if (done < b->n)
 				backoff(&idle);
 		}
 		b->n = 0;
@@ -431,7 +474,7 @@ static int dispatch(struct replay *r)
 	struct rte_mbuf *pkts[CP_BURST];
 	for (;;) {
 		wait_room(r);
-		unsigned room = WINDOW - (unsigned)(r->next_n - r->collected);
+		unsigned room = WINDOW - (unsigned)(r->next_n - load_pos(&r->pub_collected));
 		uint16_t nb =
 		    rte_eth_rx_burst(r->pcap_port, 0, pkts, room < CP_BURST ? room : CP_BURST);
 		if (nb == 0)
@@ -445,14 +488,14 @@ static int dispatch(struct replay *r)
 				 * misnumber every verdict after it. */
 				rte_pktmbuf_free_bulk(pkts + i, nb - i);
 				hand_over(r);
-				collect(r, true);
+				drain(r);
 				return -1;
 			}
 			uint64_t ts = rec.ts_ns;
 			uint64_t rel = ts > r->t0 ? ts - r->t0 : 0;
 			while (r->next_ev < r->n_ev && r->ev[r->next_ev].at_ns <= rel) {
 				hand_over(r);
-				collect(r, true);
+				drain(r);
 				apply_event(r, &r->ev[r->next_ev++]);
 			}
 			if (m->nb_segs > 1)
@@ -470,9 +513,9 @@ static int dispatch(struct replay *r)
 			r->batch[w].m[r->batch[w].n++] = m;
 		}
 		hand_over(r);
-		collect(r, false);
+		publish_pos(&r->pub_next, r->next_n);
 	}
-	collect(r, true);
+	drain(r);
 	/* net_pcap's end must be the capture's: else it skipped frames at the end. */
 	struct cp_capture_rec rec;
 	return cp_capture_next(&r->cap, &rec) == 0 ? 0 : -1;
@@ -558,6 +601,28 @@ static int load_inputs(struct replay *r)
 	return 0;
 }
 
+static int start_collector(struct replay *r)
+{
+	int rc = pthread_create(&r->collector, NULL, collector_main, r);
+	if (rc != 0) {
+		fprintf(stderr, "chokepoint: cannot start the collector thread: %s\n",
+			strerror(rc));
+		return -1;
+	}
+	r->collector_running = true;
+	return 0;
+}
+
+/* After drain: the collector sees that nothing more comes and ends. */
+static void stop_collector(struct replay *r)
+{
+	if (!r->collector_running)
+		return;
+	publish_pos(&r->done, 1);
+	pthread_join(r->collector, NULL);
+	r->collector_running = false;
+}
+
 static int run_workers(struct replay *r)
 {
 	unsigned w = 0, lcore;
@@ -576,7 +641,8 @@ static int run_workers(struct replay *r)
 		rte_eal_mp_wait_lcore();
 		return -1;
 	}
-	int rc = dispatch(r);
+	int rc = start_collector(r) == 0 ? dispatch(r) : -1;
+	stop_collector(r);
 	r->dp.quit = true;
 	rte_eal_mp_wait_lcore();
 	return rc;
@@ -584,15 +650,20 @@ static int run_workers(struct replay *r)
 
 int cp_replay_run(const struct cp_replay_opts *o)
 {
-	struct replay *r = calloc(1, sizeof(*r));
+	/* Aligned for the positions the two threads share on lines of their own. */
+	size_t size = RTE_ALIGN_CEIL(sizeof(struct replay), RTE_CACHE_LINE_SIZE);
+	struct replay *r = aligned_alloc(RTE_CACHE_LINE_SIZE, size);
 	char err[512] = "";
 	int status = 1;
 
 	if (r == NULL)
 		return 1;
+	memset(r, 0, size);
 	r->o = o;
 	r->next_n = 1;
 	r->collected = 1;
+	publish_pos(&r->pub_next, 1);
+	publish_pos(&r->pub_collected, 1);
 	if (cp_capture_open(&r->cap, o->in) != 0) {
 		fprintf(stderr, "chokepoint: %s: cannot read capture\n", o->in);
 		goto out;

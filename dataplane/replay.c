@@ -35,6 +35,7 @@
 #include "counters_out.h"
 #include "dp.h"
 #include "events.h"
+#include "mbuf_pool.h"
 #include "pcap_out.h"
 #include "verdict_out.h"
 #include "wbuf.h"
@@ -553,8 +554,8 @@ static int setup(struct replay *r, char *err, size_t errlen)
 	 * inspection contexts (8192), so nothing sized from the count depends on the exact one. */
 	uint64_t want = 4 * r->cap.max_total + 1023;
 	unsigned pool = want < POOL_MBUFS ? (unsigned)want : POOL_MBUFS;
-	dp->pool = rte_pktmbuf_pool_create("cp_pool", pool, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					   SOCKET_ID_ANY);
+	dp->pool =
+	    cp_mbuf_pool_create("cp_pool", pool, 256, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	r->big = rte_pktmbuf_pool_create("cp_big", 63, 0, 0, UINT16_MAX, SOCKET_ID_ANY);
 	if (dp->pool == NULL || r->big == NULL) {
 		snprintf(err, errlen, "cannot create mbuf pools: %s", rte_strerror(rte_errno));

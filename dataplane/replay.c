@@ -1,7 +1,8 @@
 /* Replay mode (see replay.h). The main lcore is the dispatcher: it reads the net_pcap port,
  * applies events with every worker drained, and hands each packet to the worker its flow hashes
- * to. A collector thread of its own writes results back in input order, so that writing the
- * outputs overlaps reading the capture. A worker's record ring holds, per packet, the frames
+ * to. The collector writes results back in input order: on a thread of its own where it has a
+ * CPU, so that writing the outputs overlaps reading the capture, else on the main lcore between
+ * bursts. A worker's record ring holds, per packet, the frames
  * injected for it and then the packet itself, so the collector always knows from which ring the
  * next result comes. */
 #include "replay.h"
@@ -317,12 +318,29 @@ static void write_result(struct replay *r, struct slot *s)
 	r->collected++;
 }
 
-/* The collector thread: results written in input order as they become ready, until the
- * dispatcher says it is done and nothing is in flight. A worker may hold a fragment while later
- * packets are done, so results are put back in order here; when the oldest packet in flight is
- * held and the window is full, the workers are asked to give up what they hold (a datagram not
- * complete within WINDOW input packets times out; the dispatcher asks the same before an event
- * and at the end). */
+/* Write the results that are ready, in input order; returns whether it wrote any. A worker may
+ * hold a fragment while later packets are done, so results are put back in order here; when the
+ * oldest packet in flight is held and the window is full, the workers are asked to give up what
+ * they hold (a datagram not complete within WINDOW input packets times out; the dispatcher asks
+ * the same before an event and at the end). */
+static bool collect_ready(struct replay *r)
+{
+	uint64_t next_n = load_pos(&r->pub_next);
+	uint64_t before = r->collected;
+	poll_records(r);
+	while (r->collected < next_n && r->slot[r->collected % WINDOW].pkt != NULL)
+		write_result(r, &r->slot[r->collected % WINDOW]);
+	if (r->collected != before) {
+		publish_pos(&r->pub_collected, r->collected);
+		return true;
+	}
+	if (next_n - r->collected == WINDOW)
+		request_flush(r, r->collected);
+	return false;
+}
+
+/* The collector thread: results as they become ready, until the dispatcher says it is done and
+ * nothing is in flight. */
 static void *collector_main(void *arg)
 {
 	struct replay *r = arg;
@@ -331,25 +349,27 @@ static void *collector_main(void *arg)
 	int registered = rte_thread_register() == 0;
 	for (;;) {
 		bool done = load_pos(&r->done) != 0;
-		uint64_t next_n = load_pos(&r->pub_next);
-		poll_records(r);
-		uint64_t before = r->collected;
-		while (r->collected < next_n && r->slot[r->collected % WINDOW].pkt != NULL)
-			write_result(r, &r->slot[r->collected % WINDOW]);
-		if (r->collected != before) {
-			publish_pos(&r->pub_collected, r->collected);
+		if (collect_ready(r)) {
 			idle = 0;
 			continue;
 		}
-		if (r->collected == next_n && done)
+		if (done && r->collected == load_pos(&r->pub_next))
 			break;
-		if (next_n - r->collected == WINDOW)
-			request_flush(r, r->collected);
 		backoff(&idle);
 	}
 	if (registered)
 		rte_thread_unregister();
 	return NULL;
+}
+
+/* The dispatcher waits for results: it collects them itself where there is no collector
+ * thread. */
+static void wait_results(struct replay *r, unsigned *idle)
+{
+	if (!r->collector_running && collect_ready(r))
+		*idle = 0;
+	else
+		backoff(idle);
 }
 
 /* Until every packet handed over has its result written. What workers hold is given up. */
@@ -359,7 +379,7 @@ static void drain(struct replay *r)
 	publish_pos(&r->pub_next, r->next_n);
 	while (load_pos(&r->pub_collected) != r->next_n) {
 		request_flush(r, r->next_n - 1);
-		backoff(&idle);
+		wait_results(r, &idle);
 	}
 }
 
@@ -368,7 +388,7 @@ static void wait_room(struct replay *r)
 {
 	unsigned idle = 0;
 	while (r->next_n - load_pos(&r->pub_collected) == WINDOW)
-		backoff(&idle);
+		wait_results(r, &idle);
 }
 
 static int apply_event(struct replay *r, const struct cp_event *e)
@@ -515,6 +535,8 @@ static int dispatch(struct replay *r)
 		}
 		hand_over(r);
 		publish_pos(&r->pub_next, r->next_n);
+		if (!r->collector_running)
+			collect_ready(r);
 	}
 	drain(r);
 	/* net_pcap's end must be the capture's: else it skipped frames at the end. */
@@ -602,8 +624,21 @@ static int load_inputs(struct replay *r)
 	return 0;
 }
 
+/* Whether the collector gets a thread of its own: only where it has a CPU of its own, since a
+ * worker waiting for packets spins on its CPU (worker.c); with fewer CPUs the dispatcher collects
+ * between bursts, on the main lcore. */
+static bool collector_has_cpu(const struct replay *r)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return false;
+	return (unsigned)CPU_COUNT(&set) >= r->dp.n_workers + 2;
+}
+
 static int start_collector(struct replay *r)
 {
+	if (!collector_has_cpu(r))
+		return 0;
 	int rc = pthread_create(&r->collector, NULL, collector_main, r);
 	if (rc != 0) {
 		fprintf(stderr, "chokepoint: cannot start the collector thread: %s\n",

@@ -57,7 +57,7 @@ struct replay {
 	struct cp_ctl ctl;
 	struct cp_event *ev;
 	unsigned n_ev, next_ev;
-	uint64_t t0, t_last;
+	uint64_t t0, t_min, t_last; /* first, earliest and latest packet timestamps */
 	uint16_t pcap_port;
 	struct cp_capture cap; /* the same capture read alongside net_pcap, for its timestamps */
 	struct rte_ring *rx[CP_MAX_WORKERS];
@@ -529,8 +529,8 @@ static int dispatch(struct replay *r)
 			meta->ts_ns = ts;
 			meta->in_port = (uint8_t)port;
 			r->next_n++;
-			if (ts > r->t_last)
-				r->t_last = ts;
+			r->t_last = ts > r->t_last ? ts : r->t_last;
+			r->t_min = ts < r->t_min ? ts : r->t_min;
 			r->batch[w].m[r->batch[w].n++] = m;
 		}
 		hand_over(r);
@@ -544,9 +544,13 @@ static int dispatch(struct replay *r)
 	return cp_capture_next(&r->cap, &rec) == 0 ? 0 : -1;
 }
 
+/* Flows idle for longer than the timeout at the end are evicted. None can be when the capture
+ * spans no more than the timeout: then the scan of every table slot is skipped. */
 static void final_sweep(struct replay *r)
 {
 	uint64_t timeout = r->ctl.pol != NULL ? r->ctl.pol->flow_timeout_ns : 0;
+	if (r->t_min == UINT64_MAX || r->t_last - r->t_min <= timeout)
+		return;
 	for (unsigned w = 0; w < r->dp.n_workers; w++) {
 		struct cp_worker *wk = &r->dp.workers[w];
 		wk->ft.sweep = 0;
@@ -698,6 +702,7 @@ int cp_replay_run(const struct cp_replay_opts *o)
 	r->o = o;
 	r->next_n = 1;
 	r->collected = 1;
+	r->t_min = UINT64_MAX;
 	publish_pos(&r->pub_next, 1);
 	publish_pos(&r->pub_collected, 1);
 	if (cp_capture_open(&r->cap, o->in) != 0) {

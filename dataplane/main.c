@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_lcore.h>
@@ -102,32 +101,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* EAL arguments for replay when none were given: no hugepages needed, nothing on disk, quiet,
- * one lcore per worker plus the main one, all free to float over the CPUs we may use. */
-static int replay_eal_args(unsigned workers, char **argv, char *buf, size_t len)
-{
-	static char prefix[64];
-	snprintf(prefix, sizeof(prefix), "--file-prefix=chokepoint-replay-%ld", (long)getpid());
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	if (ncpu < 1)
-		ncpu = 1;
-	snprintf(buf, len, "(0-%u)@(0-%ld)", workers, ncpu - 1);
-	int n = 0;
-	argv[n++] = "chokepoint";
-	argv[n++] = "--no-huge";
-	argv[n++] = "-m";
-	argv[n++] = "1024";
-	argv[n++] = "--no-shconf";
-	argv[n++] = prefix;
-	argv[n++] = "--no-pci";
-	argv[n++] = "--no-telemetry";
-	argv[n++] = "--log-level=*:error";
-	argv[n++] = "--lcores";
-	argv[n++] = buf;
-	argv[n] = NULL;
-	return n;
-}
-
 int main(int argc, char **argv)
 {
 	struct opts o = {.workers = 1, .flows = 131072};
@@ -161,7 +134,7 @@ int main(int argc, char **argv)
 		eal_argv = argv; /* EAL stops at "--" */
 		eal_argc = sep;
 	} else if (o.replay != NULL) {
-		eal_argc = replay_eal_args(o.workers, own, lcores, sizeof(lcores));
+		eal_argc = cp_replay_eal_args(o.workers, own, lcores, sizeof(lcores));
 	} else {
 		own[0] = argv[0];
 		own[1] = NULL;

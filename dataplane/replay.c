@@ -1,17 +1,22 @@
-/* Replay mode (see replay.h). The main lcore is dispatcher and collector at once: it reads the
- * net_pcap port, applies events with every worker drained, hands each packet to the worker its
- * flow hashes to, and writes results back in input order. A worker's record ring holds, per
- * packet, the frames injected for it and then the packet itself, so the collector always knows
- * from which ring the next result comes. */
+/* Replay mode (see replay.h). The main lcore is the dispatcher: it reads the net_pcap port,
+ * applies events with every worker drained, and hands each packet to the worker its flow hashes
+ * to. The collector writes results back in input order: on a thread of its own where it has a
+ * CPU, so that writing the outputs overlaps reading the capture, else on the main lcore between
+ * bursts. A worker's record ring holds, per packet, the frames
+ * injected for it and then the packet itself, so the collector always knows from which ring the
+ * next result comes. */
 #include "replay.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <rte_bus_vdev.h>
 #include <rte_cycles.h>
@@ -26,16 +31,25 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "capture.h"
 #include "control.h"
 #include "counters_out.h"
 #include "dp.h"
 #include "events.h"
-#include "json_out.h"
+#include "mbuf_pool.h"
 #include "pcap_out.h"
+#include "verdict_out.h"
+#include "wbuf.h"
 
-#define WINDOW	   2048 /* packets in flight between dispatch and collection */
-#define RING_SIZE  8192 /* > WINDOW * 3: a packet and its two injected frames */
-#define POOL_MBUFS 16383
+#define WINDOW	    2048 /* packets in flight between dispatch and collection */
+#define RING_SIZE   8192 /* > WINDOW * 3: a packet and its two injected frames */
+#define POOL_MBUFS  16383
+#define YIELD_AFTER 256 /* fruitless polls before a thread that waits yields its CPU */
+
+/* A counter one thread publishes and the other reads, on a cache line of its own. */
+struct shared_pos {
+	uint64_t v;
+} __rte_cache_aligned;
 
 struct replay {
 	const struct cp_replay_opts *o;
@@ -43,9 +57,9 @@ struct replay {
 	struct cp_ctl ctl;
 	struct cp_event *ev;
 	unsigned n_ev, next_ev;
-	uint64_t total, t0, t_last;
+	uint64_t t0, t_min, t_last; /* first, earliest and latest packet timestamps */
 	uint16_t pcap_port;
-	pcap_t *stamps; /* the same capture read alongside net_pcap, for its timestamps */
+	struct cp_capture cap; /* the same capture read alongside net_pcap, for its timestamps */
 	struct rte_ring *rx[CP_MAX_WORKERS];
 	struct rte_mempool *big; /* linearised copies of multi-segment frames */
 	struct slot {
@@ -53,11 +67,47 @@ struct replay {
 		struct rte_mbuf *inj[2]; /* frames injected for it */
 		unsigned ninj;
 	} slot[WINDOW];
-	uint64_t next_n, collected;
-	FILE *verdicts;
+	struct batch { /* packets routed to a worker, not yet on its ring */
+		struct rte_mbuf *m[CP_BURST];
+		unsigned n;
+	} batch[CP_MAX_WORKERS];
+	uint64_t next_n;    /* dispatcher: the next input position */
+	uint64_t collected; /* collector: the next result to write */
+	/* What each side publishes of its position (per burst, per batch of results) and the
+	 * dispatcher's "no more packets". */
+	struct shared_pos pub_next, pub_collected, done;
+	pthread_t collector;
+	bool collector_running;
+	struct cp_wbuf verdicts;
 	struct cp_pcap_out pass, drop, inject;
 	int io_error;
 };
+
+/* EAL arguments for replay when none were given: no hugepages needed, nothing on disk, quiet,
+ * one lcore per worker plus the main one, all free to float over the CPUs we may use. */
+int cp_replay_eal_args(unsigned workers, char **argv, char *buf, size_t len)
+{
+	static char prefix[64];
+	snprintf(prefix, sizeof(prefix), "--file-prefix=chokepoint-replay-%ld", (long)getpid());
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpu < 1)
+		ncpu = 1;
+	snprintf(buf, len, "(0-%u)@(0-%ld)", workers, ncpu - 1);
+	int n = 0;
+	argv[n++] = "chokepoint";
+	argv[n++] = "--no-huge";
+	argv[n++] = "-m";
+	argv[n++] = "1024";
+	argv[n++] = "--no-shconf";
+	argv[n++] = prefix;
+	argv[n++] = "--no-pci";
+	argv[n++] = "--no-telemetry";
+	argv[n++] = "--log-level=*:error";
+	argv[n++] = "--lcores";
+	argv[n++] = buf;
+	argv[n] = NULL;
+	return n;
+}
 
 int cp_replay_precheck(const struct cp_replay_opts *o)
 {
@@ -80,41 +130,6 @@ int cp_replay_precheck(const struct cp_replay_opts *o)
 			o->in);
 		return -1;
 	}
-	return 0;
-}
-
-/* Count what libpcap can read, and the first timestamp. */
-static uint64_t ts_ns(const struct pcap_pkthdr *h)
-{
-	/* Opened with nanosecond precision: tv_usec holds nanoseconds. */
-	return (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec;
-}
-
-static int scan_capture(struct replay *r)
-{
-	char eb[PCAP_ERRBUF_SIZE];
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	pcap_t *p =
-	    pcap_open_offline_with_tstamp_precision(r->o->in, PCAP_TSTAMP_PRECISION_NANO, eb);
-	int rc;
-	if (p == NULL)
-		return -1;
-	r->stamps =
-	    pcap_open_offline_with_tstamp_precision(r->o->in, PCAP_TSTAMP_PRECISION_NANO, eb);
-	if (r->stamps == NULL) {
-		pcap_close(p);
-		return -1;
-	}
-	while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
-		if (r->total == 0)
-			r->t0 = ts_ns(h);
-		r->total++;
-	}
-	if (rc == -1)
-		fprintf(stderr, "chokepoint: %s: capture ends early after %lu packets: %s\n",
-			r->o->in, (unsigned long)r->total, pcap_geterr(p));
-	pcap_close(p);
 	return 0;
 }
 
@@ -183,8 +198,8 @@ static int setup_workers(struct replay *r)
 	struct cp_dp *dp = &r->dp;
 	unsigned nw = dp->n_workers;
 	uint32_t per = r->o->flows / nw;
-	if (per > r->total + 64)
-		per = (uint32_t)r->total + 64;
+	if (per > r->cap.max_total + 64)
+		per = (uint32_t)r->cap.max_total + 64;
 	size_t sz = rte_rcu_qsbr_get_memsize(nw);
 
 	dp->qsv = rte_zmalloc("cp_qsv", sz, RTE_CACHE_LINE_SIZE);
@@ -212,8 +227,7 @@ static int open_outputs(struct replay *r)
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 		return -1;
 	snprintf(path, sizeof(path), "%s/verdicts.jsonl", dir);
-	r->verdicts = fopen(path, "w");
-	if (r->verdicts == NULL)
+	if (cp_wbuf_open(&r->verdicts, path) != 0)
 		return -1;
 	static const char *const files[3] = {"pass.pcap", "drop.pcap", "inject.pcap"};
 	struct cp_pcap_out *outs[3] = {&r->pass, &r->drop, &r->inject};
@@ -225,29 +239,15 @@ static int open_outputs(struct replay *r)
 	return 0;
 }
 
-static void write_verdict(struct replay *r, const struct cp_meta *m)
+static int write_verdict(struct replay *r, const struct cp_meta *m)
 {
-	const struct cp_rt_policy *pol = r->ctl.pol;
-	const char *rule = m->rule != CP_NO_RULE && pol != NULL && m->rule < pol->n_rules
-			       ? pol->src->rules[m->rule].name
-			       : NULL;
-	const char *reason = cp_reason_verdict((enum cp_reason)m->reason);
-	FILE *f = r->verdicts;
-	fprintf(f, "{\"n\": %u, \"verdict\": \"%s\", \"rule\": ", m->n,
-		cp_verdict_name((enum cp_verdict)m->verdict));
-	cp_json_str(f, rule);
-	fputs(", \"category\": ", f);
-	cp_json_str(f,
-		    m->category != CP_NO_CAT && pol != NULL && m->category < pol->src->n_categories
-			? pol->src->categories[m->category].name
-			: NULL);
-	fputs(", \"reason\": ", f);
-	cp_json_str(f, reason);
-	if (reason != NULL && strcmp(reason, "malformed") == 0) {
-		fputs(", \"detail\": ", f);
-		cp_json_str(f, cp_reason_name((enum cp_reason)m->reason));
-	}
-	fputs("}\n", f);
+	struct cp_verdict_line v;
+	cp_verdict_line_of(&v, r->ctl.pol, m);
+	char *p = cp_wbuf_reserve(&r->verdicts, cp_verdict_line_room(&v));
+	if (p == NULL)
+		return -1;
+	cp_wbuf_commit(&r->verdicts, (size_t)(cp_verdict_line_put(p, &v) - p));
+	return 0;
 }
 
 /* Take whatever the workers recorded into the window's slots, by input position. */
@@ -270,47 +270,125 @@ static void poll_records(struct replay *r)
 	}
 }
 
-/* Workers give up the fragments they hold up to input position n (see worker.c). */
+/* Workers give up the fragments they hold up to input position n (see worker.c). Both threads
+ * ask: the position only grows. */
 static void request_flush(struct replay *r, uint64_t n)
 {
-	if (__atomic_load_n(&r->dp.flush_n, __ATOMIC_RELAXED) < n)
-		__atomic_store_n(&r->dp.flush_n, n, __ATOMIC_RELEASE);
+	uint64_t cur = __atomic_load_n(&r->dp.flush_n, __ATOMIC_RELAXED);
+	while (cur < n && !__atomic_compare_exchange_n(&r->dp.flush_n, &cur, n, true,
+						       __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		;
 }
 
-/* Write results in input order until the next one is not ready (or, with drain, until none is in
- * flight). A worker may hold a fragment while later packets are done, so results are put back in
- * order here. When the oldest packet in flight is held and the window is full, or when draining,
- * the workers are asked to give up what they hold: a datagram not complete within WINDOW input
- * packets, or before an event or the end, times out. */
-static void collect(struct replay *r, bool drain)
+static uint64_t load_pos(const struct shared_pos *p)
 {
-	for (;;) {
-		poll_records(r);
-		while (r->collected < r->next_n && r->slot[r->collected % WINDOW].pkt != NULL) {
-			struct slot *s = &r->slot[r->collected % WINDOW];
-			for (unsigned i = 0; i < s->ninj; i++) {
-				r->io_error |= cp_pcap_write_mbuf(
-				    &r->inject, cp_rx_ts(&r->dp, s->inj[i]), s->inj[i]);
-				rte_pktmbuf_free(s->inj[i]);
-			}
-			const struct cp_meta *meta = cp_meta(&r->dp, s->pkt);
-			write_verdict(r, meta);
-			r->io_error |= cp_pcap_write_mbuf(meta->forwarded ? &r->pass : &r->drop,
-							  cp_rx_ts(&r->dp, s->pkt), s->pkt);
-			rte_pktmbuf_free(s->pkt);
-			memset(s, 0, sizeof(*s));
-			r->collected++;
-		}
-		if (r->collected == r->next_n)
-			return;
-		if (drain)
-			request_flush(r, r->next_n - 1);
-		else if (r->next_n - r->collected == WINDOW)
-			request_flush(r, r->collected);
-		if (!drain)
-			return;
+	return __atomic_load_n(&p->v, __ATOMIC_ACQUIRE);
+}
+
+static void publish_pos(struct shared_pos *p, uint64_t v)
+{
+	__atomic_store_n(&p->v, v, __ATOMIC_RELEASE);
+}
+
+/* Waiting for the workers: spin a little, then give the CPU up, so that a worker sharing it (more
+ * workers than CPUs, or other load on the machine) gets to run. */
+static void backoff(unsigned *idle)
+{
+	if (++*idle < YIELD_AFTER)
 		rte_pause();
+	else
+		sched_yield();
+}
+
+/* Write the result of the oldest packet in flight (slot s): its injected frames, its verdict
+ * line, the packet itself. */
+static void write_result(struct replay *r, struct slot *s)
+{
+	for (unsigned i = 0; i < s->ninj; i++) {
+		r->io_error |=
+		    cp_pcap_write_mbuf(&r->inject, cp_rx_ts(&r->dp, s->inj[i]), s->inj[i]);
+		rte_pktmbuf_free(s->inj[i]);
 	}
+	const struct cp_meta *meta = cp_meta(&r->dp, s->pkt);
+	r->io_error |= write_verdict(r, meta);
+	r->io_error |= cp_pcap_write_mbuf(meta->forwarded ? &r->pass : &r->drop,
+					  cp_rx_ts(&r->dp, s->pkt), s->pkt);
+	rte_pktmbuf_free(s->pkt);
+	memset(s, 0, sizeof(*s));
+	r->collected++;
+}
+
+/* Write the results that are ready, in input order; returns whether it wrote any. A worker may
+ * hold a fragment while later packets are done, so results are put back in order here; when the
+ * oldest packet in flight is held and the window is full, the workers are asked to give up what
+ * they hold (a datagram not complete within WINDOW input packets times out; the dispatcher asks
+ * the same before an event and at the end). */
+static bool collect_ready(struct replay *r)
+{
+	uint64_t next_n = load_pos(&r->pub_next);
+	uint64_t before = r->collected;
+	poll_records(r);
+	while (r->collected < next_n && r->slot[r->collected % WINDOW].pkt != NULL)
+		write_result(r, &r->slot[r->collected % WINDOW]);
+	if (r->collected != before) {
+		publish_pos(&r->pub_collected, r->collected);
+		return true;
+	}
+	if (next_n - r->collected == WINDOW)
+		request_flush(r, r->collected);
+	return false;
+}
+
+/* The collector thread: results as they become ready, until the dispatcher says it is done and
+ * nothing is in flight. */
+static void *collector_main(void *arg)
+{
+	struct replay *r = arg;
+	unsigned idle = 0;
+	/* An lcore id of its own, so that freeing mbufs goes through a mempool cache. */
+	int registered = rte_thread_register() == 0;
+	for (;;) {
+		bool done = load_pos(&r->done) != 0;
+		if (collect_ready(r)) {
+			idle = 0;
+			continue;
+		}
+		if (done && r->collected == load_pos(&r->pub_next))
+			break;
+		backoff(&idle);
+	}
+	if (registered)
+		rte_thread_unregister();
+	return NULL;
+}
+
+/* The dispatcher waits for results: it collects them itself where there is no collector
+ * thread. */
+static void wait_results(struct replay *r, unsigned *idle)
+{
+	if (!r->collector_running && collect_ready(r))
+		*idle = 0;
+	else
+		backoff(idle);
+}
+
+/* Until every packet handed over has its result written. What workers hold is given up. */
+static void drain(struct replay *r)
+{
+	unsigned idle = 0;
+	publish_pos(&r->pub_next, r->next_n);
+	while (load_pos(&r->pub_collected) != r->next_n) {
+		request_flush(r, r->next_n - 1);
+		wait_results(r, &idle);
+	}
+}
+
+/* Until the window has room for another packet. */
+static void wait_room(struct replay *r)
+{
+	unsigned idle = 0;
+	while (r->next_n - load_pos(&r->pub_collected) == WINDOW)
+		wait_results(r, &idle);
 }
 
 static int apply_event(struct replay *r, const struct cp_event *e)
@@ -356,10 +434,11 @@ static int apply_event(struct replay *r, const struct cp_event *e)
 	return rc;
 }
 
-/* A frame net_pcap chained over several mbufs becomes one contiguous mbuf, copied from libpcap's
- * own read of it (net_pcap's chain of an oversized frame cannot be trusted to hold it all).
+/* A frame net_pcap chained over several mbufs becomes one contiguous mbuf, copied from the
+ * capture as read alongside (net_pcap's chain of an oversized frame cannot be trusted to hold it
+ * all).
  * Frames beyond 64 KiB (GSO captures) keep their first 65407 bytes. */
-static struct rte_mbuf *linearize(struct replay *r, struct rte_mbuf *m, const u_char *data,
+static struct rte_mbuf *linearize(struct replay *r, struct rte_mbuf *m, const uint8_t *data,
 				  uint32_t caplen)
 {
 	struct rte_mbuf *c = rte_pktmbuf_alloc(r->big);
@@ -394,39 +473,54 @@ static void route(struct replay *r, struct rte_mbuf *m, unsigned *port, unsigned
 	*worker = rte_hash_crc(&k, sizeof(k), 0x5eed) % r->dp.n_workers;
 }
 
+/* Put the packets routed since the last call on their workers' rings: one ring update per
+ * worker and burst, not per packet (the ring's indexes are shared with the worker polling it). */
+static void hand_over(struct replay *r)
+{
+	for (unsigned w = 0; w < r->dp.n_workers; w++) {
+		struct batch *b = &r->batch[w];
+		unsigned done = 0, idle = 0;
+		while (done < b->n) {
+			done += rte_ring_sp_enqueue_burst(r->rx[w], (void **)b->m + done,
+							  b->n - done, NULL);
+			if (done < b->n)
+				backoff(&idle);
+		}
+		b->n = 0;
+	}
+}
+
 static int dispatch(struct replay *r)
 {
 	struct rte_mbuf *pkts[CP_BURST];
-	while (r->next_n <= r->total) {
-		unsigned room = WINDOW - (unsigned)(r->next_n - r->collected);
-		if (room == 0) {
-			collect(r, false);
-			continue;
-		}
+	for (;;) {
+		wait_room(r);
+		unsigned room = WINDOW - (unsigned)(r->next_n - load_pos(&r->pub_collected));
 		uint16_t nb =
 		    rte_eth_rx_burst(r->pcap_port, 0, pkts, room < CP_BURST ? room : CP_BURST);
 		if (nb == 0)
-			break; /* libpcap read fewer than it did before: stop here */
+			break;
 		for (uint16_t i = 0; i < nb; i++) {
 			struct rte_mbuf *m = pkts[i];
-			struct pcap_pkthdr *h;
-			const u_char *data;
-			if (pcap_next_ex(r->stamps, &h, &data) != 1 ||
-			    h->caplen != rte_pktmbuf_pkt_len(m)) {
+			struct cp_capture_rec rec;
+			if (cp_capture_next(&r->cap, &rec) != 1 ||
+			    rec.caplen != rte_pktmbuf_pkt_len(m)) {
 				/* net_pcap skipped a frame (out of mbufs): stop rather than
 				 * misnumber every verdict after it. */
 				rte_pktmbuf_free_bulk(pkts + i, nb - i);
-				collect(r, true);
+				hand_over(r);
+				drain(r);
 				return -1;
 			}
-			uint64_t ts = ts_ns(h);
+			uint64_t ts = rec.ts_ns;
 			uint64_t rel = ts > r->t0 ? ts - r->t0 : 0;
 			while (r->next_ev < r->n_ev && r->ev[r->next_ev].at_ns <= rel) {
-				collect(r, true);
+				hand_over(r);
+				drain(r);
 				apply_event(r, &r->ev[r->next_ev++]);
 			}
 			if (m->nb_segs > 1)
-				m = linearize(r, m, data, h->caplen);
+				m = linearize(r, m, rec.data, rec.caplen);
 			unsigned port, w;
 			route(r, m, &port, &w);
 			struct cp_meta *meta = cp_meta(&r->dp, m);
@@ -435,20 +529,28 @@ static int dispatch(struct replay *r)
 			meta->ts_ns = ts;
 			meta->in_port = (uint8_t)port;
 			r->next_n++;
-			if (ts > r->t_last)
-				r->t_last = ts;
-			while (rte_ring_sp_enqueue(r->rx[w], m) != 0)
-				collect(r, false);
+			r->t_last = ts > r->t_last ? ts : r->t_last;
+			r->t_min = ts < r->t_min ? ts : r->t_min;
+			r->batch[w].m[r->batch[w].n++] = m;
 		}
-		collect(r, false);
+		hand_over(r);
+		publish_pos(&r->pub_next, r->next_n);
+		if (!r->collector_running)
+			collect_ready(r);
 	}
-	collect(r, true);
-	return r->next_n - 1 == r->total ? 0 : -1;
+	drain(r);
+	/* net_pcap's end must be the capture's: else it skipped frames at the end. */
+	struct cp_capture_rec rec;
+	return cp_capture_next(&r->cap, &rec) == 0 ? 0 : -1;
 }
 
+/* Flows idle for longer than the timeout at the end are evicted. None can be when the capture
+ * spans no more than the timeout: then the scan of every table slot is skipped. */
 static void final_sweep(struct replay *r)
 {
 	uint64_t timeout = r->ctl.pol != NULL ? r->ctl.pol->flow_timeout_ns : 0;
+	if (r->t_min == UINT64_MAX || r->t_last - r->t_min <= timeout)
+		return;
 	for (unsigned w = 0; w < r->dp.n_workers; w++) {
 		struct cp_worker *wk = &r->dp.workers[w];
 		wk->ft.sweep = 0;
@@ -473,11 +575,13 @@ static int setup(struct replay *r, char *err, size_t errlen)
 		return -1;
 	}
 	/* Sized to the capture: no more mbufs than can be in flight, no more flows than packets
-	 * (so a worker's table never fills and outputs do not depend on --workers). */
-	uint64_t want = 4 * r->total + 1023;
+	 * (so a worker's table never fills and outputs do not depend on --workers). A capture too
+	 * long to be counted up front is sized by a bound: it holds more packets than a worker has
+	 * inspection contexts (8192), so nothing sized from the count depends on the exact one. */
+	uint64_t want = 4 * r->cap.max_total + 1023;
 	unsigned pool = want < POOL_MBUFS ? (unsigned)want : POOL_MBUFS;
-	dp->pool = rte_pktmbuf_pool_create("cp_pool", pool, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					   SOCKET_ID_ANY);
+	dp->pool =
+	    cp_mbuf_pool_create("cp_pool", pool, 256, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	r->big = rte_pktmbuf_pool_create("cp_big", 63, 0, 0, UINT16_MAX, SOCKET_ID_ANY);
 	if (dp->pool == NULL || r->big == NULL) {
 		snprintf(err, errlen, "cannot create mbuf pools: %s", rte_strerror(rte_errno));
@@ -524,6 +628,41 @@ static int load_inputs(struct replay *r)
 	return 0;
 }
 
+/* Whether the collector gets a thread of its own: only where it has a CPU of its own, since a
+ * worker waiting for packets spins on its CPU (worker.c); with fewer CPUs the dispatcher collects
+ * between bursts, on the main lcore. */
+static bool collector_has_cpu(const struct replay *r)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return false;
+	return (unsigned)CPU_COUNT(&set) >= r->dp.n_workers + 2;
+}
+
+static int start_collector(struct replay *r)
+{
+	if (!collector_has_cpu(r))
+		return 0;
+	int rc = pthread_create(&r->collector, NULL, collector_main, r);
+	if (rc != 0) {
+		fprintf(stderr, "chokepoint: cannot start the collector thread: %s\n",
+			strerror(rc));
+		return -1;
+	}
+	r->collector_running = true;
+	return 0;
+}
+
+/* After drain: the collector sees that nothing more comes and ends. */
+static void stop_collector(struct replay *r)
+{
+	if (!r->collector_running)
+		return;
+	publish_pos(&r->done, 1);
+	pthread_join(r->collector, NULL);
+	r->collector_running = false;
+}
+
 static int run_workers(struct replay *r)
 {
 	unsigned w = 0, lcore;
@@ -542,7 +681,8 @@ static int run_workers(struct replay *r)
 		rte_eal_mp_wait_lcore();
 		return -1;
 	}
-	int rc = dispatch(r);
+	int rc = start_collector(r) == 0 ? dispatch(r) : -1;
+	stop_collector(r);
 	r->dp.quit = true;
 	rte_eal_mp_wait_lcore();
 	return rc;
@@ -550,19 +690,26 @@ static int run_workers(struct replay *r)
 
 int cp_replay_run(const struct cp_replay_opts *o)
 {
-	struct replay *r = calloc(1, sizeof(*r));
+	/* Aligned for the positions the two threads share on lines of their own. */
+	size_t size = RTE_ALIGN_CEIL(sizeof(struct replay), RTE_CACHE_LINE_SIZE);
+	struct replay *r = aligned_alloc(RTE_CACHE_LINE_SIZE, size);
 	char err[512] = "";
 	int status = 1;
 
 	if (r == NULL)
 		return 1;
+	memset(r, 0, size);
 	r->o = o;
 	r->next_n = 1;
 	r->collected = 1;
-	if (scan_capture(r) != 0) {
+	r->t_min = UINT64_MAX;
+	publish_pos(&r->pub_next, 1);
+	publish_pos(&r->pub_collected, 1);
+	if (cp_capture_open(&r->cap, o->in) != 0) {
 		fprintf(stderr, "chokepoint: %s: cannot read capture\n", o->in);
 		goto out;
 	}
+	r->t0 = r->cap.t0_ns;
 	if (setup(r, err, sizeof(err)) != 0) {
 		fprintf(stderr, "chokepoint: %s\n", err);
 		goto out;
@@ -570,8 +717,9 @@ int cp_replay_run(const struct cp_replay_opts *o)
 	if (load_inputs(r) != 0)
 		goto out;
 	if (run_workers(r) != 0) {
-		fprintf(stderr, "chokepoint: %s: read %lu of %lu packets\n", o->in,
-			(unsigned long)(r->next_n - 1), (unsigned long)r->total);
+		fprintf(stderr,
+			"chokepoint: %s: net_pcap and the capture disagree after %lu packets\n",
+			o->in, (unsigned long)(r->next_n - 1));
 		goto out;
 	}
 	final_sweep(r);
@@ -583,13 +731,12 @@ int cp_replay_run(const struct cp_replay_opts *o)
 		cp_counters_summary(stdout, &r->dp, &r->ctl, r->t_last, o->in, o->out);
 	status = 0;
 out:
-	if (r->verdicts != NULL && fclose(r->verdicts) != 0)
+	if (cp_wbuf_close(&r->verdicts) != 0)
 		status = 1;
 	if (cp_pcap_close(&r->pass) || cp_pcap_close(&r->drop) || cp_pcap_close(&r->inject))
 		status = 1;
 	cp_events_free(r->ev, r->n_ev);
-	if (r->stamps != NULL)
-		pcap_close(r->stamps);
+	cp_capture_close(&r->cap);
 	if (r->ctl.dp != NULL)
 		cp_ctl_fini(&r->ctl);
 	for (unsigned w = 0; r->dp.workers != NULL && w < r->dp.n_workers; w++)

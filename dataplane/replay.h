@@ -5,6 +5,7 @@
 #ifndef CP_REPLAY_H
 #define CP_REPLAY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct cp_replay_opts {
@@ -16,6 +17,11 @@ struct cp_replay_opts {
 	uint32_t flows; /* flow-table capacity, all workers together */
 	int quiet;	/* no summary table */
 };
+
+/* EAL arguments for replay when none were given: no hugepages needed, nothing on disk, quiet,
+ * one lcore per worker plus the main one, all free to float over the CPUs we may use. Fills
+ * argv (16 entries) using buf for the lcore list; returns argc. */
+int cp_replay_eal_args(unsigned workers, char **argv, char *buf, size_t len);
 
 /* Checks that run before EAL init (so that a refusal is one line): the capture is readable and
  * Ethernet. Returns 0, or -1 after printing one line on stderr. */

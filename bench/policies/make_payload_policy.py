@@ -6,7 +6,7 @@ Usage: make_payload_policy.py --names N --regexes K --out-policy P.conf --out-na
 
 The policy: inside 175.45.176.0/22; four name categories splitting the N names (each listing its
 names in sni, host and dns; the fourth as exact "=name" entries); one category "signatures" of K
-payload regexes; rules: reject from inside for the name categories, drop for "signatures", pass
+payload regexes (none with --regexes 0: the policy then matches names only); rules: reject from inside for the name categories, drop for "signatures", pass
 web (tcp 80/443) and dns (udp 53) from inside, deny the rest. Names end in .example, .example.net,
 .example.org or .example.com, never in the TLDs cp-gen uses for made-up names (.invalid first).
 """
@@ -86,15 +86,17 @@ def write_policy(path, names, regexes, seed):
         body = "".join("\n    %s = %s;" % (f, array(entries, "      "))
                        for f in ("sni", "host", "dns"))
         cats.append('  { name = "%s";%s }' % (name, body))
-    cats.append('  { name = "signatures";\n    payload = %s; }' % array(regexes, "      "))
+    if regexes:
+        cats.append('  { name = "signatures";\n    payload = %s; }' % array(regexes, "      "))
     out.append(",\n".join(cats))
     out.append(");")
     out.append("")
     out.append("rules = (")
     rules = ['  { name = "no-%s"; action = "reject"; from = "inside"; category = "%s"; }' % (c, c)
              for c in CATEGORIES]
+    if regexes:
+        rules.append('  { name = "no-signatures"; action = "drop"; category = "signatures"; }')
     rules += [
-        '  { name = "no-signatures"; action = "drop"; category = "signatures"; }',
         '  { name = "web"; action = "pass"; from = "inside"; proto = "tcp"; dport = [ 80, 443 ]; }',
         '  { name = "dns"; action = "pass"; from = "inside"; proto = "udp"; dport = 53; }',
         '  { name = "deny"; action = "drop"; }',
@@ -113,8 +115,8 @@ def main():
     ap.add_argument("--out-names", required=True)
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
-    if a.names < len(CATEGORIES) or a.names > 1000000 or a.regexes < 1 or a.regexes > 100000:
-        sys.exit("make_payload_policy.py: --names 4..1000000, --regexes 1..100000")
+    if a.names < len(CATEGORIES) or a.names > 1000000 or a.regexes < 0 or a.regexes > 100000:
+        sys.exit("make_payload_policy.py: --names 4..1000000, --regexes 0..100000")
     rng = random.Random(a.seed)
     names = make_names(rng, a.names)
     templates = regex_templates(rng)

@@ -1,5 +1,6 @@
 /* Unit tests of common/json_out: every string comes out as one valid JSON string (quotes, escapes
- * of '"', '\\' and control characters as \u00XX) that decodes back to the input; NULL is null. */
+ * of '"', '\\' and control characters as \u00XX) that decodes back to the input; NULL is null.
+ * cp_json_str_mem writes the same bytes as cp_json_str, within cp_json_str_room. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -266,6 +267,94 @@ static void test_in_object(void **state)
 	free(buf);
 }
 
+/* ---- cp_json_str_mem: the same bytes as the stream writer, within its room ---- */
+
+/* Checks that cp_json_str_mem(s) is byte-identical to cp_json_str(s) and stays within the room
+ * it promises (a guard byte after the room must be untouched). */
+static void check_mem_same(const char *s)
+{
+	size_t want_len;
+	char *want = render(s, &want_len);
+	size_t room = cp_json_str_room(s != NULL ? strlen(s) : 0);
+	char *buf = malloc(room + 1);
+	assert_non_null(buf);
+	buf[room] = 0x5a;
+	char *end = cp_json_str_mem(buf, s);
+	assert_true(end >= buf && (size_t)(end - buf) <= room);
+	assert_int_equal((size_t)(end - buf), want_len);
+	assert_memory_equal(buf, want, want_len);
+	assert_int_equal(buf[room], 0x5a);
+	free(buf);
+	free(want);
+}
+
+static void test_mem_table(void **state)
+{
+	(void)state;
+	static const char *const cases[] = {
+	    "",
+	    "a",
+	    "trusted-out",
+	    "\"",
+	    "\\",
+	    "a\"b\\c",
+	    "\x01",
+	    "\x1f",
+	    "\n",
+	    "\r\n",
+	    "\x7f",
+	    "~",
+	    "caf\xc3\xa9",
+	    "\xe2\x82\xac",
+	    "/",
+	    " ",
+	    "default-deny",
+	    "grant-expired",
+	    "\x1b[31m",
+	    "\"\"\"",
+	    "\\\\",
+	};
+	check_mem_same(NULL);
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		print_message("mem case %zu\n", i);
+		check_mem_same(cases[i]);
+	}
+}
+
+/* Every byte value alone and between letters; the worst case (all escaped) at its room. */
+static void test_mem_every_byte(void **state)
+{
+	(void)state;
+	for (int c = 1; c <= 0xff; c++) {
+		char one[2] = {(char)c, '\0'}, three[4] = {'a', (char)c, 'b', '\0'};
+		check_mem_same(one);
+		check_mem_same(three);
+	}
+	char ctl[32];
+	for (int c = 1; c < 0x20; c++)
+		ctl[c - 1] = (char)c;
+	ctl[31] = '\0';
+	check_mem_same(ctl);
+}
+
+/* Long strings, across cp_json_str's chunks (256 input bytes): the same bytes either way. */
+static void test_mem_long(void **state)
+{
+	(void)state;
+	static const size_t sizes[] = {255, 256, 257, 511, 512, 513, 4096, 65537};
+	for (size_t k = 0; k < ARRAY_LEN(sizes); k++) {
+		size_t n = sizes[k];
+		char *in = malloc(n + 1);
+		assert_non_null(in);
+		for (size_t i = 0; i < n; i++)
+			in[i] = (char)(i % 127 + 1);
+		in[n] = '\0';
+		print_message("mem long string of %zu bytes\n", n);
+		check_mem_same(in);
+		free(in);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +366,9 @@ int main(void)
 	    cmocka_unit_test(test_high_bytes),
 	    cmocka_unit_test(test_long),
 	    cmocka_unit_test(test_in_object),
+	    cmocka_unit_test(test_mem_table),
+	    cmocka_unit_test(test_mem_every_byte),
+	    cmocka_unit_test(test_mem_long),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,15 +59,17 @@ struct cp_worker {
 	struct cp_insp_pool insp;
 	struct cp_wcounters c;
 	struct cp_dp *dp;
-	struct rte_ring *record;   /* replay: every packet and injected frame goes here */
 	struct cp_reasm *reasm;	   /* fragments held for reassembly */
 	struct rte_mbuf **held;	   /* CP_WK_FRAG_HELD_MAX: a completed datagram's fragments */
-	uint64_t flushed;	   /* replay: flush_n last honoured */
 	uint64_t stage[CP_ST_MAX]; /* cycles per stage (CP_STAGE_CYCLES builds) */
 	uint64_t stage_last;
 	unsigned id;
 	unsigned loops;
-	uint64_t last_now; /* latest time seen (virtual in replay) */
+	uint64_t last_now;		 /* latest time seen (virtual in replay) */
+	struct {			 /* replay only */
+		struct rte_ring *record; /* every packet and injected frame goes here */
+		uint64_t flushed;	 /* dp->rp.flush_n last honoured */
+	} rp;
 } __rte_cache_aligned;
 
 struct cp_dp {
@@ -82,22 +84,24 @@ struct cp_dp {
 	struct rte_rcu_qsbr *qsv;
 	struct rte_mempool *pool;
 	volatile bool quit;
-	bool replay;	   /* virtual time from the rx timestamp; results to worker->record */
+	bool replay;	   /* virtual time from the rx timestamp; results to worker->rp.record */
 	uint32_t insp_ctx; /* flows under inspection at once, per worker (cp_worker_init) */
-	uint64_t flush_n;  /* replay: held fragments up to this input position are given up */
-	int meta_off;	   /* replay: struct cp_meta dynfield offset */
 	uint64_t tsc_hz;
-	uint64_t ns_mult; /* (1e9 << 32) / tsc_hz, set by cp_dp_clock_init */
+	uint64_t ns_mult;	  /* (1e9 << 32) / tsc_hz, set by cp_dp_clock_init */
+	struct {		  /* replay only */
+		uint64_t flush_n; /* held fragments up to this input position are given up */
+		int meta_off;	  /* struct cp_meta dynfield offset */
+	} rp;
 };
 
 static inline struct cp_meta *cp_meta(const struct cp_dp *dp, struct rte_mbuf *m)
 {
-	return (struct cp_meta *)((char *)m + dp->meta_off);
+	return (struct cp_meta *)((char *)m + dp->rp.meta_off);
 }
 
 static inline uint64_t cp_rx_ts(const struct cp_dp *dp, struct rte_mbuf *m)
 {
-	return ((const struct cp_meta *)((const char *)m + dp->meta_off))->ts_ns;
+	return ((const struct cp_meta *)((const char *)m + dp->rp.meta_off))->ts_ns;
 }
 
 /* Nanoseconds of the live clock. */

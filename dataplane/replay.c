@@ -212,9 +212,9 @@ static int setup_workers(struct replay *r)
 		if (cp_worker_init(wk, dp, w, per) != 0)
 			return -1;
 		snprintf(name, sizeof(name), "cp_rec%u", w);
-		wk->record =
+		wk->rp.record =
 		    rte_ring_create(name, RING_SIZE, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (wk->record == NULL)
+		if (wk->rp.record == NULL)
 			return -1;
 	}
 	return 0;
@@ -255,7 +255,7 @@ static void poll_records(struct replay *r)
 {
 	for (unsigned w = 0; w < r->dp.n_workers; w++) {
 		struct rte_mbuf *ms[64];
-		unsigned n = rte_ring_sc_dequeue_burst(r->dp.workers[w].record, (void **)ms,
+		unsigned n = rte_ring_sc_dequeue_burst(r->dp.workers[w].rp.record, (void **)ms,
 						       RTE_DIM(ms), NULL);
 		for (unsigned i = 0; i < n; i++) {
 			const struct cp_meta *meta = cp_meta(&r->dp, ms[i]);
@@ -274,8 +274,8 @@ static void poll_records(struct replay *r)
  * ask: the position only grows. */
 static void request_flush(struct replay *r, uint64_t n)
 {
-	uint64_t cur = __atomic_load_n(&r->dp.flush_n, __ATOMIC_RELAXED);
-	while (cur < n && !__atomic_compare_exchange_n(&r->dp.flush_n, &cur, n, true,
+	uint64_t cur = __atomic_load_n(&r->dp.rp.flush_n, __ATOMIC_RELAXED);
+	while (cur < n && !__atomic_compare_exchange_n(&r->dp.rp.flush_n, &cur, n, true,
 						       __ATOMIC_RELEASE, __ATOMIC_RELAXED))
 		;
 }
@@ -569,8 +569,8 @@ static int setup(struct replay *r, char *err, size_t errlen)
 	dp->replay = true;
 	cp_dp_clock_init(dp, rte_get_tsc_hz());
 	dp->n_workers = r->o->workers;
-	dp->meta_off = rte_mbuf_dynfield_register(&meta_desc);
-	if (dp->meta_off < 0) {
+	dp->rp.meta_off = rte_mbuf_dynfield_register(&meta_desc);
+	if (dp->rp.meta_off < 0) {
 		snprintf(err, errlen, "cannot register mbuf fields");
 		return -1;
 	}

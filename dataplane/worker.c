@@ -14,6 +14,7 @@
  *   7. the burst and the lcore loop */
 #include "dp.h"
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -60,10 +61,12 @@ uint64_t cp_clock_ns(const struct cp_dp *dp)
 
 /* ==== 1. Burst context and per-packet record ==== */
 
-/* Frames to send, per output port (live only). */
+/* Frames to send, per output port (live); results for the collector (replay). */
 struct txq {
 	struct rte_mbuf *m[CP_MAX_PORTS][CP_BURST * 3];
 	unsigned n[CP_MAX_PORTS];
+	struct rte_mbuf *rec[CP_BURST * 3]; /* put on the record ring once per burst */
+	unsigned nrec;
 };
 
 /* What every stage of one burst shares: who, what view, where from, when. */
@@ -514,6 +517,7 @@ static void burst_init(struct burst *b, struct cp_worker *wk, const struct cp_vi
 	b->monitor = v->pol != NULL && v->pol->src->settings.monitor;
 	b->rule_ctr = v->pol != NULL ? cp_rt_rule_ctr(v->pol, wk->id) : NULL;
 	b->q = q;
+	q->nrec = 0;
 	for (unsigned p = 0; p < dp->n_ports; p++)
 		q->n[p] = 0;
 }
@@ -553,10 +557,23 @@ static unsigned build_injects(struct burst *b, const struct pkt *k, unsigned in_
 	return n;
 }
 
-static void record(struct cp_worker *wk, struct rte_mbuf *m)
+static void record_flush(struct cp_worker *wk, struct txq *q)
 {
-	while (rte_ring_sp_enqueue(wk->record, m) != 0)
-		rte_pause(); /* the collector keeps the ring from filling: see replay.c */
+	unsigned done = 0;
+	while (done < q->nrec) {
+		done += rte_ring_sp_enqueue_burst(wk->rp.record, (void **)q->rec + done,
+						  q->nrec - done, NULL);
+		if (done < q->nrec)
+			rte_pause(); /* the collector keeps the ring from filling: see replay.c */
+	}
+	q->nrec = 0;
+}
+
+static void record(struct cp_worker *wk, struct txq *q, struct rte_mbuf *m)
+{
+	if (q->nrec == RTE_DIM(q->rec))
+		record_flush(wk, q);
+	q->rec[q->nrec++] = m;
 }
 
 /* Replay: the packet's result (and the frames injected for it) to the collector. */
@@ -570,7 +587,7 @@ static void act_record(struct burst *b, struct rte_mbuf *m, const struct cp_deci
 		struct cp_meta *im = cp_meta(dp, inj[j]);
 		*im = *cp_meta(dp, m);
 		im->inject = 1;
-		record(wk, inj[j]);
+		record(wk, b->q, inj[j]);
 	}
 	struct cp_meta *mm = cp_meta(dp, m);
 	mm->rule = d->rule;
@@ -584,7 +601,7 @@ static void act_record(struct burst *b, struct rte_mbuf *m, const struct cp_deci
 		wk->c.port_tx_pkts[out]++;
 		wk->c.port_tx_bytes[out] += rte_pktmbuf_pkt_len(m);
 	}
-	record(wk, m);
+	record(wk, b->q, m);
 }
 
 /* Count packet m (of in_port, decided d), then forward, drop or inject: live into the tx queues,
@@ -801,7 +818,9 @@ static __rte_always_inline void burst_run(struct cp_worker *wk, unsigned in_port
 		done += burst_part(&b, pkts + done, n - done, replay);
 	if (unlikely(cp_reasm_held(wk->reasm) > 0))
 		expire_fragments(&b, replay ? wk->last_now : b.now, 0);
-	if (!replay)
+	if (replay)
+		record_flush(wk, &q);
+	else
 		txq_flush_all(wk, &q);
 	STAGE(wk, CP_ST_TX);
 }
@@ -905,11 +924,21 @@ static void housekeeping(struct cp_worker *wk)
 	}
 }
 
+/* Replay: the collector and other workers may share this CPU; give it up while nothing comes. */
+static void replay_idle(unsigned *idle)
+{
+	if (++*idle < 256)
+		rte_pause();
+	else
+		sched_yield();
+}
+
 int cp_worker_main(void *arg)
 {
 	struct cp_worker *wk = arg;
 	struct cp_dp *dp = wk->dp;
 	struct rte_mbuf *pkts[CP_BURST];
+	unsigned idle = 0; /* replay: loops without packets in a row */
 
 	rte_rcu_qsbr_thread_register(dp->qsv, wk->id);
 	rte_rcu_qsbr_thread_online(dp->qsv, wk->id);
@@ -918,7 +947,8 @@ int cp_worker_main(void *arg)
 		bool busy = false;
 		/* Replay: read before polling, so that everything dispatched before the request
 		 * has been processed when it is honoured (see replay.c). */
-		uint64_t flush = dp->replay ? __atomic_load_n(&dp->flush_n, __ATOMIC_ACQUIRE) : 0;
+		uint64_t flush =
+		    dp->replay ? __atomic_load_n(&dp->rp.flush_n, __ATOMIC_ACQUIRE) : 0;
 		for (unsigned q = 0; q < dp->n_rx; q++) {
 			uint16_t nb =
 			    rte_eth_rx_burst(dp->rx_port_id[q], (uint16_t)wk->id, pkts, CP_BURST);
@@ -932,16 +962,19 @@ int cp_worker_main(void *arg)
 				burst_live(wk, q, pkts, nb);
 			wk->c.work_cycles += rte_rdtsc() - w0;
 		}
-		if (!busy && flush > wk->flushed) {
+		if (!busy && flush > wk->rp.flushed) {
 			const struct cp_view *v = __atomic_load_n(&dp->view, __ATOMIC_ACQUIRE);
 			struct txq q;
 			struct burst b;
 			burst_init(&b, wk, v, 0, 0, &q);
 			expire_fragments(&b, wk->last_now, flush);
-			wk->flushed = flush;
+			record_flush(wk, &q);
+			wk->rp.flushed = flush;
 		}
 		rte_rcu_qsbr_quiescent(dp->qsv, wk->id);
-		if (++wk->loops % SWEEP_EVERY == 0) {
+		/* Replay: loops are counted while busy only, so that a worker waiting for packets
+		 * does not sweep its table over and over. */
+		if ((busy || !dp->replay) && ++wk->loops % SWEEP_EVERY == 0) {
 			housekeeping(wk);
 			rte_rcu_qsbr_quiescent(dp->qsv, wk->id);
 		}
@@ -950,7 +983,9 @@ int cp_worker_main(void *arg)
 		if (busy)
 			wk->c.busy_cycles += dt;
 		else if (dp->replay)
-			rte_pause();
+			replay_idle(&idle);
+		if (busy)
+			idle = 0;
 	}
 	rte_rcu_qsbr_thread_offline(dp->qsv, wk->id);
 	rte_rcu_qsbr_thread_unregister(dp->qsv, wk->id);

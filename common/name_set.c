@@ -1,0 +1,251 @@
+/* The name fields' domain and exact entries as a hash set of names (see name_set.h). */
+#include "name_set.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FNV_OFFSET 2166136261u
+#define FNV_PRIME  16777619u
+
+static inline uint8_t lower(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
+}
+
+/* One byte into a hash that runs from a key's last byte to its first: the hash of every suffix
+ * of a name falls out of one pass from its end. */
+static inline uint32_t hash_step(uint32_t h, uint8_t c)
+{
+	return (h ^ c) * FNV_PRIME;
+}
+
+/* The running hash finished (murmur3's finalizer: FNV's low bits, which pick the slot, are weak).
+ */
+static inline uint32_t hash_final(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+static uint32_t hash_key(const char *k, size_t n)
+{
+	uint32_t h = FNV_OFFSET;
+	while (n > 0)
+		h = hash_step(h, (uint8_t)k[--n]);
+	return hash_final(h);
+}
+
+static bool is_name_field(int f)
+{
+	return f == CP_FIELD_SNI || f == CP_FIELD_HOST || f == CP_FIELD_DNS;
+}
+
+/* A domain or exact entry (not a regex). */
+static bool is_literal(const char *text)
+{
+	return text != NULL && text[0] != '/';
+}
+
+/* An entry of the set while it is built: its key (lowercase, in the chars pool) and hash. */
+struct draft {
+	const char *key;
+	uint32_t hash;
+	uint16_t len;
+	struct cp_name_entry e;
+};
+
+static int draft_cmp(const void *a, const void *b)
+{
+	const struct draft *x = a, *y = b;
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return memcmp(x->key, y->key, x->len);
+}
+
+/* Domain entry text -> key: no "=", one trailing dot dropped (as cp_hs_name_expr reads it). */
+static void entry_key(const char *text, const char **k, size_t *n, bool *exact)
+{
+	*exact = text[0] == '=';
+	*k = text + *exact;
+	*n = strlen(*k);
+	if (*n > 0 && (*k)[*n - 1] == '.')
+		(*n)--;
+}
+
+/* Every domain and exact entry of p, keys lowercased into chars; *n gets their count. */
+static struct draft *collect(const struct cp_policy_src *p, char **chars, uint32_t *n,
+			     uint32_t n_field[CP_FIELD_MAX])
+{
+	size_t total = 0, count = 0, used = 0;
+	for (unsigned c = 0; c < p->n_categories; c++)
+		for (int f = 0; f < CP_FIELD_MAX; f++)
+			for (unsigned k = 0; is_name_field(f) && k < p->categories[c].n_pat[f]; k++)
+				if (is_literal(p->categories[c].pat[f][k].text)) {
+					total += strlen(p->categories[c].pat[f][k].text);
+					count++;
+				}
+	if (count > UINT32_MAX / 2 || total > UINT32_MAX)
+		return NULL;
+	struct draft *d = calloc(count + 1, sizeof(*d));
+	*chars = malloc(total + 1);
+	if (d == NULL || *chars == NULL) {
+		free(d);
+		free(*chars);
+		*chars = NULL;
+		return NULL;
+	}
+	*n = 0;
+	for (unsigned c = 0; c < p->n_categories; c++)
+		for (int f = 0; f < CP_FIELD_MAX; f++)
+			for (unsigned k = 0; is_name_field(f) && k < p->categories[c].n_pat[f];
+			     k++) {
+				const char *t = p->categories[c].pat[f][k].text, *key;
+				size_t len;
+				bool exact;
+				if (!is_literal(t))
+					continue;
+				entry_key(t, &key, &len, &exact);
+				n_field[f]++;
+				if (len == 0 || len > CP_NAME_SET_MAX)
+					continue; /* it can match no name */
+				char *dst = *chars + used;
+				for (size_t i = 0; i < len; i++)
+					dst[i] = (char)lower((uint8_t)key[i]);
+				used += len;
+				d[*n] = (struct draft){dst,
+						       hash_key(dst, len),
+						       (uint16_t)len,
+						       {(uint8_t)f, (uint8_t)c, exact}};
+				(*n)++;
+			}
+	return d;
+}
+
+static void insert_slot(struct cp_name_set *s, uint32_t hash, uint32_t key)
+{
+	uint32_t i = hash & (s->n_slots - 1);
+	while (s->slots[i].key != CP_NAME_NONE)
+		i = (i + 1) & (s->n_slots - 1);
+	s->slots[i] = (struct cp_name_slot){hash, key};
+}
+
+/* The sorted drafts as keys (equal keys once), entries and slots. */
+static int index_drafts(struct cp_name_set *s, const struct draft *d, uint32_t n)
+{
+	uint32_t n_keys = 0;
+	for (uint32_t i = 0; i < n; i++)
+		n_keys += i == 0 || draft_cmp(&d[i - 1], &d[i]) != 0;
+	s->n_slots = 16;
+	while (s->n_slots < 2 * n_keys)
+		s->n_slots *= 2;
+	s->slots = malloc(sizeof(*s->slots) * s->n_slots);
+	s->keys = calloc(n_keys + 1, sizeof(*s->keys));
+	s->entries = calloc(n + 1, sizeof(*s->entries));
+	if (s->slots == NULL || s->keys == NULL || s->entries == NULL)
+		return -1;
+	for (uint32_t i = 0; i < s->n_slots; i++)
+		s->slots[i] = (struct cp_name_slot){0, CP_NAME_NONE};
+	for (uint32_t i = 0; i < n; i++) {
+		if (i == 0 || draft_cmp(&d[i - 1], &d[i]) != 0) {
+			s->keys[s->n_keys] =
+			    (struct cp_name_key){(uint32_t)(d[i].key - s->chars), i, d[i].len, 0};
+			insert_slot(s, d[i].hash, s->n_keys++);
+		}
+		s->keys[s->n_keys - 1].n++;
+		s->entries[i] = d[i].e;
+	}
+	s->n_entries = n;
+	return 0;
+}
+
+int cp_name_set_build(const struct cp_policy_src *p, struct cp_name_set *out)
+{
+	uint32_t n = 0;
+	memset(out, 0, sizeof(*out));
+	struct draft *d = collect(p, &out->chars, &n, out->n_field);
+	if (d == NULL) {
+		cp_name_set_free(out);
+		return -1;
+	}
+	if (n == 0) { /* nothing to match: an empty set holds no memory */
+		free(d);
+		free(out->chars);
+		out->chars = NULL;
+		return 0;
+	}
+	qsort(d, n, sizeof(*d), draft_cmp);
+	int rc = index_drafts(out, d, n);
+	free(d);
+	if (rc != 0)
+		cp_name_set_free(out);
+	return rc;
+}
+
+void cp_name_set_free(struct cp_name_set *s)
+{
+	free(s->slots);
+	free(s->keys);
+	free(s->entries);
+	free(s->chars);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The entries of field f under key k: counted; an exact one only when the key is the whole name. */
+static unsigned take_entries(const struct cp_name_set *s, const struct cp_name_key *k,
+			     enum cp_field f, bool whole, uint64_t *cats, uint64_t *cat_ctr)
+{
+	unsigned hits = 0;
+	for (uint32_t i = k->first; i < k->first + k->n; i++) {
+		const struct cp_name_entry *e = &s->entries[i];
+		if (e->field != f || (e->exact && !whole))
+			continue;
+		*cats |= 1ull << e->cat;
+		if (cat_ctr != NULL)
+			cat_ctr[e->cat * 2]++;
+		hits++;
+	}
+	return hits;
+}
+
+/* The key equal to the n lowercase bytes at low (hash h), or NULL. */
+static const struct cp_name_key *find_key(const struct cp_name_set *s, uint32_t h, const char *low,
+					  size_t n)
+{
+	for (uint32_t i = h & (s->n_slots - 1); s->slots[i].key != CP_NAME_NONE;
+	     i = (i + 1) & (s->n_slots - 1)) {
+		const struct cp_name_key *k = &s->keys[s->slots[i].key];
+		if (s->slots[i].hash == h && k->len == n && memcmp(s->chars + k->off, low, n) == 0)
+			return k;
+	}
+	return NULL;
+}
+
+unsigned cp_name_set_match(const struct cp_name_set *s, enum cp_field f, const char *name,
+			   size_t len, uint64_t *cats, uint64_t *cat_ctr)
+{
+	char low[CP_NAME_SET_MAX];
+	uint32_t h = FNV_OFFSET;
+	unsigned hits = 0;
+
+	if ((unsigned)f >= CP_FIELD_MAX || s->n_field[f] == 0 || s->n_keys == 0 || len == 0 ||
+	    len > CP_NAME_SET_MAX)
+		return 0;
+	/* From the end: at each label boundary the suffix after it is a candidate key. */
+	for (size_t i = len; i-- > 0;) {
+		low[i] = (char)lower((uint8_t)name[i]);
+		h = hash_step(h, (uint8_t)low[i]);
+		if (i > 0 && name[i - 1] != '.')
+			continue;
+		const struct cp_name_key *k = find_key(s, hash_final(h), low + i, len - i);
+		if (k != NULL)
+			hits += take_entries(s, k, f, i == 0, cats, cat_ctr);
+	}
+	return hits;
+}

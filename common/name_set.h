@@ -38,7 +38,9 @@ struct cp_name_slot {
 };
 
 struct cp_name_set {
-	struct cp_name_slot *slots; /* n_slots, a power of two, at most half used */
+	uint64_t *bloom; /* n_bloom bits, a power of two: one per key, by hash */
+	uint32_t n_bloom;
+	struct cp_name_slot *slots; /* n_slots, a power of two, at most 2/3 used */
 	uint32_t n_slots;
 	struct cp_name_key *keys; /* n_keys */
 	uint32_t n_keys;

@@ -169,6 +169,12 @@ static void test_limits(void **state)
 		assert_int_equal(cp_name_set_match(&s, S, name, len, &cats, NULL), want);
 		assert_int_equal(cats, want ? 0x2 : 0);
 	}
+	/* a name that is mostly dots: a suffix after every one of them */
+	memset(name, '.', CP_NAME_SET_MAX - 4);
+	memcpy(name + CP_NAME_SET_MAX - 4, ".tld", 4);
+	uint64_t cats = 0;
+	assert_int_equal(cp_name_set_match(&s, S, name, CP_NAME_SET_MAX, &cats, NULL), 1);
+	assert_int_equal(cats, 0x2);
 	cp_name_set_free(&s);
 }
 

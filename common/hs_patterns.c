@@ -313,11 +313,10 @@ static int check_expr(const char *expr, unsigned flags, unsigned mode, bool full
 	return 0;
 }
 
-/* cp_hs_scan_name's match handler: the category of the match, counted. */
+/* cp_hs_scan_name's match handler for a regex database: the category of the match, counted. */
 struct name_match {
 	const struct cp_hs_dbs *dbs;
 	int slot;
-	unsigned long long subject_len;
 	uint64_t *cats, *cat_ctr;
 };
 
@@ -326,20 +325,14 @@ static int on_name_match(unsigned id, unsigned long long from, unsigned long lon
 {
 	struct name_match *m = arg;
 	(void)from;
+	(void)to;
 	(void)flags;
 	if (id >= m->dbs->n_ids[m->slot])
 		return 0;
-	if (m->slot < CP_FIELD_MAX) { /* a domain literal: it must start the subject */
-		uint16_t l = m->dbs->id_len[m->slot][id];
-		if (to != (l & CP_HS_LEN_MASK) || ((l & CP_HS_EXACT) && to != m->subject_len))
-			return 0;
-	}
-	{
-		unsigned c = m->dbs->id_category[m->slot][id];
-		*m->cats |= 1ull << c;
-		if (m->cat_ctr != NULL)
-			m->cat_ctr[c * 2]++;
-	}
+	unsigned c = m->dbs->id_category[m->slot][id];
+	*m->cats |= 1ull << c;
+	if (m->cat_ctr != NULL)
+		m->cat_ctr[c * 2]++;
 	return 0;
 }
 
@@ -520,35 +513,6 @@ static int compile_slot(const struct cp_policy_src *p, struct cp_diag *diag, int
 	return -1;
 }
 
-/* The literal length (and exactness) of every domain entry of the name slots, by match id: what
- * a match must end at to start the subject. */
-static int id_lengths(const struct cp_policy_src *p, struct cp_hs_dbs *out)
-{
-	for (int f = 0; f < CP_FIELD_PAYLOAD; f++) {
-		unsigned n = 0;
-		if (out->n_ids[f] == 0)
-			continue;
-		out->id_len[f] = calloc(out->n_ids[f], sizeof(uint16_t));
-		if (out->id_len[f] == NULL)
-			return -1;
-		for (unsigned c = 0; c < p->n_categories; c++)
-			for (unsigned k = 0; p->categories[c].pat[f] != NULL &&
-					     k < p->categories[c].n_pat[f] && n < out->n_ids[f];
-			     k++) {
-				const char *t = p->categories[c].pat[f][k].text;
-				if (!slot_takes(f, &p->categories[c].pat[f][k]))
-					continue;
-				bool exact = t[0] == '=';
-				size_t l = strlen(t + exact);
-				if (l > 0 && t[exact + l - 1] == '.')
-					l--;
-				out->id_len[f][n++] =
-				    (uint16_t)((l + 1) | (exact ? CP_HS_EXACT : 0));
-			}
-	}
-	return 0;
-}
-
 int cp_hs_compile(const struct cp_policy_src *p, struct cp_hs_dbs *out, struct cp_diag *diag)
 {
 	struct field_set sets[CP_DB_MAX];
@@ -571,7 +535,7 @@ int cp_hs_compile(const struct cp_policy_src *p, struct cp_hs_dbs *out, struct c
 		out->n_ids[d] = sets[d].n;
 		sets[d].cat = NULL;
 	}
-	if (id_lengths(p, out) != 0) {
+	if (cp_name_set_build(p, &out->names) != 0) {
 		out_of_memory(p, diag);
 		goto done;
 	}
@@ -592,8 +556,7 @@ void cp_hs_free(struct cp_hs_dbs *dbs)
 		hs_free_database(dbs->db[d]); /* NULL is fine */
 		free(dbs->id_category[d]);
 	}
-	for (int f = 0; f < CP_FIELD_MAX; f++)
-		free(dbs->id_len[f]);
+	cp_name_set_free(&dbs->names);
 	memset(dbs, 0, sizeof(*dbs));
 }
 
@@ -627,7 +590,7 @@ int cp_hs_ids(const struct cp_policy_src *p, struct cp_hs_dbs *out)
 					out->id_category[d][n++] = c;
 		out->n_ids[d] = n;
 	}
-	if (id_lengths(p, out) != 0)
+	if (cp_name_set_build(p, &out->names) != 0)
 		goto oom;
 	return 0;
 oom:
@@ -638,22 +601,16 @@ oom:
 int cp_hs_scan_name(const struct cp_hs_dbs *dbs, enum cp_field f, const char *name, size_t len,
 		    hs_scratch_t *scratch, uint64_t *cats, uint64_t *cat_ctr)
 {
-	struct name_match m = {dbs, 0, len + 1, cats, cat_ctr};
-	char rev[CP_HS_NAME_MAX + 2];
+	struct name_match m = {dbs, CP_DB_SNI_RE + (int)f, cats, cat_ctr};
 	int n = 0;
 
 	if (f >= CP_FIELD_PAYLOAD || len > CP_HS_NAME_MAX)
 		return 0;
-	for (size_t i = 0; i < len; i++)
-		rev[i] = name[len - 1 - i];
-	rev[len] = '.';
-	if (dbs->db[f] != NULL) {
-		m.slot = f;
-		hs_scan(dbs->db[f], rev, (unsigned)len + 1, 0, scratch, on_name_match, &m);
+	if (dbs->names.n_field[f] > 0) {
+		cp_name_set_match(&dbs->names, f, name, len, cats, cat_ctr);
 		n++;
 	}
-	if (dbs->db[CP_DB_SNI_RE + f] != NULL) {
-		m.slot = CP_DB_SNI_RE + f;
+	if (dbs->db[m.slot] != NULL) {
 		hs_scan(dbs->db[m.slot], name, (unsigned)len, 0, scratch, on_name_match, &m);
 		n++;
 	}

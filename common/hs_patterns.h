@@ -11,10 +11,12 @@
 #include <hs.h>
 
 #include "diag.h"
+#include "name_set.h"
 #include "policy.h"
 
 /* Database slots: one per field (name fields: their domain and exact entries, as reversed
- * literals scanned over the reversed name), and one per name field for its regex entries
+ * literals over the reversed name; the dataplane matches these entries with the name set instead,
+ * which gives the same answers, see name_set.h), and one per name field for its regex entries
  * (scanned over the name). */
 enum cp_hs_slot {
 	CP_DB_SNI = CP_FIELD_SNI,
@@ -33,11 +35,8 @@ struct cp_hs_dbs {
 	hs_database_t *db[CP_DB_MAX];	  /* NULL when the slot has no entries */
 	unsigned *id_category[CP_DB_MAX]; /* Hyperscan match id -> category index */
 	unsigned n_ids[CP_DB_MAX];
-	uint16_t *id_len[CP_FIELD_MAX]; /* name slots: literal length | CP_HS_EXACT, by id */
+	struct cp_name_set names; /* the name slots' domain and exact entries */
 };
-
-#define CP_HS_EXACT    0x8000
-#define CP_HS_LEN_MASK 0x7fff
 
 /* The slot of an entry of field f. */
 static inline int cp_hs_slot(enum cp_field f, const char *entry)
@@ -46,10 +45,11 @@ static inline int cp_hs_slot(enum cp_field f, const char *entry)
 									 : (int)f;
 }
 
-/* Match a name (len bytes, normalized: lowercase, no trailing dot) of field f against both of
- * the field's databases: bit c of *cats is set for each category c that matched, and
- * cat_ctr[2c] counted (when not NULL). scratch must fit every database. Returns the number of
- * databases scanned. */
+/* Match a name (len bytes, normalized: lowercase, no trailing dot) of field f against the field's
+ * domain and exact entries (the name set) and its regex database: bit c of *cats is set for each
+ * category c that matched, and cat_ctr[2c] counted for each entry that matched (when not NULL).
+ * scratch must fit the regex databases. Returns how many of the two the field has (and were
+ * looked at). */
 int cp_hs_scan_name(const struct cp_hs_dbs *dbs, enum cp_field f, const char *name, size_t len,
 		    hs_scratch_t *scratch, uint64_t *cats, uint64_t *cat_ctr);
 

@@ -39,11 +39,6 @@ static inline uint8_t lower(uint8_t c)
 	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c;
 }
 
-static inline bool is_name_char(uint8_t c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-}
-
 static inline bool is_digit(uint8_t c)
 {
 	return c >= '0' && c <= '9';
@@ -62,29 +57,45 @@ static void clear_out(char *name, size_t cap, size_t *nlen)
 		*nlen = 0;
 }
 
+/* Each byte as it goes into a host name: lowercase for [A-Za-z0-9_-], '.' for a dot, 0 for a byte
+ * no host name holds. One load a byte where the tests would be a chain of compares. */
+#define NC(c) [c] = c
+#define UC(c) [c] = (c | 0x20)
+static const uint8_t name_byte[256] = {
+    NC('-'), NC('.'), NC('_'), NC('0'), NC('1'), NC('2'), NC('3'), NC('4'), NC('5'), NC('6'),
+    NC('7'), NC('8'), NC('9'), NC('a'), NC('b'), NC('c'), NC('d'), NC('e'), NC('f'), NC('g'),
+    NC('h'), NC('i'), NC('j'), NC('k'), NC('l'), NC('m'), NC('n'), NC('o'), NC('p'), NC('q'),
+    NC('r'), NC('s'), NC('t'), NC('u'), NC('v'), NC('w'), NC('x'), NC('y'), NC('z'), UC('A'),
+    UC('B'), UC('C'), UC('D'), UC('E'), UC('F'), UC('G'), UC('H'), UC('I'), UC('J'), UC('K'),
+    UC('L'), UC('M'), UC('N'), UC('O'), UC('P'), UC('Q'), UC('R'), UC('S'), UC('T'), UC('U'),
+    UC('V'), UC('W'), UC('X'), UC('Y'), UC('Z'),
+};
+#undef NC
+#undef UC
+
 /* Copy n raw bytes of a host name into name, normalized (lowercase, one trailing dot dropped) and
  * checked: 1..253 bytes of [a-z0-9_-] in dot-separated labels of 1..63. src may equal name. */
 static enum cp_ext finish_name(const uint8_t *src, size_t n, char *name, size_t cap, size_t *nlen)
 {
-	size_t label = 0;
+	size_t label_start = 0;
 
 	if (n > 0 && src[n - 1] == '.')
 		n--;
 	if (n == 0 || n > CP_EXT_NAME_MAX || n >= cap)
 		return CP_EXT_MALFORMED;
 	for (size_t i = 0; i < n; i++) {
-		uint8_t c = lower(src[i]);
+		uint8_t c = name_byte[src[i]];
 
-		if (c == '.') {
-			if (label == 0)
-				return CP_EXT_MALFORMED;
-			label = 0;
-		} else if (!is_name_char(c) || ++label > LABEL_MAX) {
+		if (c == 0)
 			return CP_EXT_MALFORMED;
-		}
 		name[i] = (char)c;
+		if (c != '.')
+			continue;
+		if (i == label_start || i - label_start > LABEL_MAX)
+			return CP_EXT_MALFORMED;
+		label_start = i + 1;
 	}
-	if (label == 0)
+	if (n == label_start || n - label_start > LABEL_MAX)
 		return CP_EXT_MALFORMED;
 	name[n] = '\0';
 	*nlen = n;
@@ -132,12 +143,9 @@ static enum cp_ext tls_next_record(struct tls_cur *c)
 	return CP_EXT_FOUND;
 }
 
-/* Take n handshake bytes, copying them to out unless out is NULL. */
-static CP_HOT enum cp_ext tls_take(struct tls_cur *c, uint8_t *out, size_t n)
+/* tls_take across records or past the bytes here (n already counted off msg_left). */
+static enum cp_ext tls_take_slow(struct tls_cur *c, uint8_t *out, size_t n)
 {
-	if (n > c->msg_left)
-		return CP_EXT_MALFORMED;
-	c->msg_left -= n;
 	while (n > 0) {
 		size_t chunk;
 
@@ -160,6 +168,29 @@ static CP_HOT enum cp_ext tls_take(struct tls_cur *c, uint8_t *out, size_t n)
 		c->rec_left -= chunk;
 		n -= chunk;
 	}
+	return CP_EXT_FOUND;
+}
+
+/* Take n handshake bytes, copying them to out unless out is NULL. Inline for the usual case, bytes
+ * within the current record and here: most takes are of one or two bytes, where a call and a
+ * memcpy would cost more than the copy. */
+static inline enum cp_ext tls_take(struct tls_cur *c, uint8_t *out, size_t n)
+{
+	if (n > c->msg_left)
+		return CP_EXT_MALFORMED;
+	c->msg_left -= n;
+	if (n > c->rec_left || n > c->len - c->pos)
+		return tls_take_slow(c, out, n);
+	if (out != NULL && n > 0) {
+		const uint8_t *p = c->s + c->pos;
+		out[0] = p[0];
+		if (n == 2)
+			out[1] = p[1];
+		else if (n > 2)
+			memcpy(out + 1, p + 1, n - 1);
+	}
+	c->pos += n;
+	c->rec_left -= n;
 	return CP_EXT_FOUND;
 }
 
@@ -522,6 +553,8 @@ static enum cp_ext http_header(const uint8_t *s, size_t i, size_t lend, struct h
 	if (is_ws(s[i]))
 		return h->in_host ? CP_EXT_MALFORMED : CP_EXT_FOUND; /* obs-fold */
 	h->in_host = false;
+	if (lend - i < 5 || lower(s[i]) != 'h')
+		return CP_EXT_FOUND; /* too short for "host:", or another name: ignored, as below */
 	while (colon < lend && s[colon] != ':')
 		colon++;
 	if (colon == lend)

@@ -710,6 +710,37 @@ static void test_no_name_buffer(void **state)
 	cp_payload_rt_free(p);
 }
 
+/* A busy segment is not scanned either: the payload pattern in a split ClientHello's first bytes
+ * is neither reported nor counted while no name buffer is free, and once, when the whole
+ * ClientHello comes again (a scan before the extractors would count it at every attempt). */
+static void test_busy_not_scanned(void **state)
+{
+	(void)state;
+	build_msgs();
+	struct cp_payload_rt *p = build_pl(NULL, N_STREAMS);
+	struct cp_insp_pool pool;
+	struct cp_wcounters cnt = {0};
+	struct buf h = msgs[M_HELLO];
+	uint32_t a = CP_NO_INSP;
+	uint64_t cats;
+
+	memcpy(h.b + 15, "forbidden", 9); /* in the random: the SNI is still waited for */
+	assert_int_equal(cp_insp_pool_init(&pool, 4, 0), 0);
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(feed(&pool, p, GEN, &a, 0, 10, h.b, 50, &cnt, &cats), BUSY);
+		assert_int_equal(cats, 0);
+		assert_int_equal(p->wk[W].cat_ctr[1 * 2], 0); /* kw: no match counted */
+	}
+	assert_int_equal(feed(&pool, p, GEN, &a, 0, 10, h.b, (uint32_t)h.n, &cnt, &cats), MORE);
+	assert_int_equal(cats, SOCIAL | KW);
+	assert_int_equal(p->wk[W].cat_ctr[1 * 2], 1);
+	assert_int_equal(p->wk[W].cat_ctr[0 * 2], 1);
+	assert_int_equal(cnt.extract[X_SNI][PARSED], 1);
+	cp_insp_release(&pool, p, W, GEN, &a);
+	cp_insp_pool_free(&pool);
+	cp_payload_rt_free(p);
+}
+
 /* One name buffer: a second flow whose name is split is busy until the first flow's name is
  * complete (the buffer is given back then), and its retransmission then goes through. A flow given
  * back mid-name gives its buffer back too. */
@@ -881,6 +912,7 @@ int main(void)
 	    cmocka_unit_test(test_no_context),
 	    cmocka_unit_test(test_no_stream),
 	    cmocka_unit_test(test_no_name_buffer),
+	    cmocka_unit_test(test_busy_not_scanned),
 	    cmocka_unit_test(test_one_name_buffer),
 	    cmocka_unit_test(test_generation_change),
 	    cmocka_unit_test(test_generation_change_mid_name),

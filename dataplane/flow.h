@@ -88,12 +88,11 @@ typedef uint64_t __attribute__((may_alias)) cp_word;
 /* Build the canonical key; *from_a tells whether the packet's sender is side a. */
 static inline void cp_flow_key_make(const struct cp_pkt *p, struct cp_flow_key *k, bool *from_a)
 {
-	cp_word *w = (cp_word *)k;
 	bool sa;
+	memset(k, 0, sizeof(*k)); /* padding included: keys are hashed and compared whole */
 	if (p->l3 == CP_L3_IPV4) {
 		uint32_t s = cp_be32(p->src), d = cp_be32(p->dst);
 		sa = s < d || (s == d && p->sport <= p->dport);
-		w[0] = w[1] = w[2] = w[3] = 0;
 		memcpy(k->a, sa ? p->src : p->dst, 4);
 		memcpy(k->b, sa ? p->dst : p->src, 4);
 	} else {
@@ -102,7 +101,6 @@ static inline void cp_flow_key_make(const struct cp_pkt *p, struct cp_flow_key *
 		memcpy(k->a, sa ? p->src : p->dst, 16);
 		memcpy(k->b, sa ? p->dst : p->src, 16);
 	}
-	w[5] = 0; /* proto, family and the padding */
 	k->pa = sa ? p->sport : p->dport;
 	k->pb = sa ? p->dport : p->sport;
 	k->vlan[0] = p->vlan[0];

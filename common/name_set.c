@@ -207,6 +207,27 @@ static int index_drafts(struct cp_name_set *s, const struct draft *d, uint32_t n
 	return 0;
 }
 
+/* Every distinct key's bytes once, in key order: the pool the drafts used holds each entry's
+ * (the same name listed in sni, host and dns, thrice). */
+static int compact_chars(struct cp_name_set *s)
+{
+	size_t total = 0;
+	for (uint32_t k = 0; k < s->n_keys; k++)
+		total += s->keys[k].len;
+	char *c = malloc(total + 1);
+	if (c == NULL)
+		return -1;
+	total = 0;
+	for (uint32_t k = 0; k < s->n_keys; k++) {
+		memcpy(c + total, s->chars + s->keys[k].off, s->keys[k].len);
+		s->keys[k].off = (uint32_t)total;
+		total += s->keys[k].len;
+	}
+	free(s->chars);
+	s->chars = c;
+	return 0;
+}
+
 int cp_name_set_build(const struct cp_policy_src *p, struct cp_name_set *out)
 {
 	uint32_t n = 0;
@@ -225,6 +246,8 @@ int cp_name_set_build(const struct cp_policy_src *p, struct cp_name_set *out)
 	qsort(d, n, sizeof(*d), draft_cmp);
 	int rc = index_drafts(out, d, n);
 	free(d);
+	if (rc == 0)
+		rc = compact_chars(out);
 	if (rc != 0)
 		cp_name_set_free(out);
 	return rc;

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HASH_PAD      8 /* zero bytes after a key or name: the hash reads whole words */
-#define BLOOM_PER_KEY 8 /* filter bits per key, at least: about 1 in 9 misses passes */
+#define HASH_PAD	 8 /* zero bytes after a key or name: the hash reads whole words */
+#define BLOOM_PER_SUFFIX 8 /* filter bits per key suffix, at least: 1 in 9 misses or fewer pass */
 
 static inline uint8_t lower(uint8_t c)
 {
@@ -137,6 +137,30 @@ static struct draft *collect(const struct cp_policy_src *p, char **chars, uint32
 	return d;
 }
 
+/* The label-boundary suffixes of the n bytes at k: the whole, and what follows each dot (but
+ * the last byte). cp_name_set_match takes a name's suffixes the same way. */
+static uint32_t count_suffixes(const char *k, size_t n)
+{
+	uint32_t c = 1;
+	for (size_t i = 0; i + 1 < n; i++)
+		c += k[i] == '.';
+	return c;
+}
+
+static void bloom_add(struct cp_name_set *s, uint32_t h)
+{
+	uint32_t b = bloom_bit(s, h);
+	s->bloom[b / 64] |= 1ull << (b % 64);
+}
+
+static void bloom_add_suffixes(struct cp_name_set *s, const char *k, size_t n)
+{
+	bloom_add(s, hash_key(k, n));
+	for (size_t i = 0; i + 1 < n; i++)
+		if (k[i] == '.')
+			bloom_add(s, hash_key(k + i + 1, n - i - 1));
+}
+
 static void insert_slot(struct cp_name_set *s, uint32_t hash, uint32_t key)
 {
 	uint32_t i = hash & (s->n_slots - 1);
@@ -149,13 +173,17 @@ static void insert_slot(struct cp_name_set *s, uint32_t hash, uint32_t key)
 static int index_drafts(struct cp_name_set *s, const struct draft *d, uint32_t n)
 {
 	uint32_t n_keys = 0;
+	uint64_t n_suffixes = 0;
 	for (uint32_t i = 0; i < n; i++)
-		n_keys += i == 0 || draft_cmp(&d[i - 1], &d[i]) != 0;
+		if (i == 0 || draft_cmp(&d[i - 1], &d[i]) != 0) {
+			n_keys++;
+			n_suffixes += count_suffixes(d[i].key, d[i].len);
+		}
 	s->n_slots = 16; /* at most 2/3 used: probes stay short, the table small */
 	while (s->n_slots < n_keys + n_keys / 2)
 		s->n_slots *= 2;
 	s->n_bloom = 64;
-	while (s->n_bloom < BLOOM_PER_KEY * n_keys)
+	while (s->n_bloom < BLOOM_PER_SUFFIX * n_suffixes && s->n_bloom < (1u << 31))
 		s->n_bloom *= 2;
 	s->bloom = calloc(s->n_bloom / 64, sizeof(*s->bloom));
 	s->slots = malloc(sizeof(*s->slots) * s->n_slots);
@@ -170,13 +198,33 @@ static int index_drafts(struct cp_name_set *s, const struct draft *d, uint32_t n
 			s->keys[s->n_keys] =
 			    (struct cp_name_key){(uint32_t)(d[i].key - s->chars), i, d[i].len, 0};
 			insert_slot(s, d[i].hash, s->n_keys++);
-			s->bloom[bloom_bit(s, d[i].hash) / 64] |= 1ull
-								  << (bloom_bit(s, d[i].hash) % 64);
+			bloom_add_suffixes(s, d[i].key, d[i].len);
 		}
 		s->keys[s->n_keys - 1].n++;
 		s->entries[i] = d[i].e;
 	}
 	s->n_entries = n;
+	return 0;
+}
+
+/* Every distinct key's bytes once, in key order: the pool the drafts used holds each entry's
+ * (the same name listed in sni, host and dns, thrice). */
+static int compact_chars(struct cp_name_set *s)
+{
+	size_t total = 0;
+	for (uint32_t k = 0; k < s->n_keys; k++)
+		total += s->keys[k].len;
+	char *c = malloc(total + 1);
+	if (c == NULL)
+		return -1;
+	total = 0;
+	for (uint32_t k = 0; k < s->n_keys; k++) {
+		memcpy(c + total, s->chars + s->keys[k].off, s->keys[k].len);
+		s->keys[k].off = (uint32_t)total;
+		total += s->keys[k].len;
+	}
+	free(s->chars);
+	s->chars = c;
 	return 0;
 }
 
@@ -198,6 +246,8 @@ int cp_name_set_build(const struct cp_policy_src *p, struct cp_name_set *out)
 	qsort(d, n, sizeof(*d), draft_cmp);
 	int rc = index_drafts(out, d, n);
 	free(d);
+	if (rc == 0)
+		rc = compact_chars(out);
 	if (rc != 0)
 		cp_name_set_free(out);
 	return rc;
@@ -270,12 +320,14 @@ unsigned cp_name_set_match(const struct cp_name_set *s, enum cp_field f, const c
 	    len > CP_NAME_SET_MAX)
 		return 0;
 	n = suffixes(name, len, low, start);
-	/* The filter turns most suffixes away without touching the table; the slots of the others
-	 * are asked for at once, so that their cache misses overlap. */
-	for (unsigned c = 0; c < n; c++) {
+	/* Shortest suffix first: one the filter has not seen is no key's suffix, and then no longer
+	 * one can be a key (it would have this one as its suffix): the search ends there, most
+	 * often at the top-level label. The slots of the others are asked for at once, so that
+	 * their cache misses overlap. */
+	for (unsigned c = n; c-- > 0;) {
 		uint32_t h = hash_words(low + start[c], len - start[c]);
 		if (!bloom_has(s, h))
-			continue;
+			break;
 		__builtin_prefetch(&s->slots[h & (s->n_slots - 1)]);
 		hash[m] = h;
 		cand[m++] = start[c];

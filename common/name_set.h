@@ -1,10 +1,11 @@
 /* The domain and exact entries of the name fields (sni, host, dns; SPEC §3) as one hash set of
  * names, for matching an extracted name without a Hyperscan scan. A domain entry matches a name
  * that is it or ends with "." and it, an exact ("=name") entry only the name itself: what the
- * reversed-literal databases of cp_hs_compile match, so a name is matched by looking up each of
- * its label-boundary suffixes, one hash each, computed in one pass from the name's end. Built off
- * the hot path; matching reads it only (no allocation, no locks) and touches a few cache lines,
- * where a scan of a 10k-literal database touches many. */
+ * reversed-literal databases of cp_hs_compile match, so a name is matched by looking up its
+ * label-boundary suffixes, shortest first: in a filter of every key's own suffixes, then in the
+ * table. A suffix that is no key's suffix ends the search (no longer one can be a key), most often
+ * at the top-level label. Built off the hot path; matching reads it only (no allocation, no locks)
+ * and touches a few cache lines, where a scan of a 10k-literal database touches many. */
 #ifndef CP_NAME_SET_H
 #define CP_NAME_SET_H
 
@@ -38,7 +39,7 @@ struct cp_name_slot {
 };
 
 struct cp_name_set {
-	uint64_t *bloom; /* n_bloom bits, a power of two: one per key, by hash */
+	uint64_t *bloom; /* n_bloom bits (a power of two), by hash: every key suffix */
 	uint32_t n_bloom;
 	struct cp_name_slot *slots; /* n_slots, a power of two, at most 2/3 used */
 	uint32_t n_slots;

@@ -4,9 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_common.h>
-#include <rte_prefetch.h>
-
 #include "extract.h"
 
 int cp_insp_pool_init(struct cp_insp_pool *p, uint32_t n_ctx, uint32_t n_bufs)
@@ -214,23 +211,6 @@ static void scan_payload(struct cp_payload_rt *pl, unsigned w, struct cp_insp *x
 	out->cats |= m.cats;
 }
 
-/* Ask for the n bytes at p, every cache line at once. The parser touched only the headers, so the
- * payload is usually cold: issued together the misses overlap, where the extractors and the scan
- * would otherwise wait for each line in turn as they reach it. Past PREFETCH_MAX the hardware
- * prefetcher has caught on to the scan's sequential reads. */
-#define PREFETCH_MAX 2048u
-
-static inline void prefetch_bytes(const uint8_t *p, uint32_t n)
-{
-	if (n == 0)
-		return;
-	if (n > PREFETCH_MAX)
-		n = PREFETCH_MAX;
-	for (uint32_t o = 0; o < n; o += RTE_CACHE_LINE_SIZE)
-		rte_prefetch0(p + o);
-	rte_prefetch0(p + n - 1);
-}
-
 static struct cp_insp *ctx_get(struct cp_insp_pool *pool, struct cp_payload_rt *pl, uint32_t gen,
 			       uint32_t *ctx, const struct cp_insp_in *in)
 {
@@ -276,7 +256,7 @@ enum cp_insp_rc cp_inspect(struct cp_insp_pool *pool, struct cp_payload_rt *pl, 
 		if (n > len)
 			n = len;
 		if (n > 0) {
-			prefetch_bytes(data, n);
+			cp_insp_prefetch(data, n);
 			if (d == 0 && in->resp_port == 53 && has_names(pl, CP_FIELD_DNS))
 				extract_one(pl, w, CP_FIELD_DNS, data, n, false, n < len, out);
 			scan_payload(pl, w, NULL, d, data, n, false, out);
@@ -308,7 +288,7 @@ enum cp_insp_rc cp_inspect(struct cp_insp_pool *pool, struct cp_payload_rt *pl, 
 	uint32_t left = x->seen[d] < inspect_bytes ? inspect_bytes - x->seen[d] : 0;
 	uint32_t n = len < left ? len : left;
 	if (n > 0) {
-		prefetch_bytes(data, n);
+		cp_insp_prefetch(data, n);
 		if (pl->dbs.db[CP_FIELD_PAYLOAD] != NULL && x->stream[d] == CP_NO_STREAM &&
 		    (x->stream[d] = cp_pl_stream_take(pl, w)) == CP_NO_STREAM)
 			return CP_INSP_BUSY;

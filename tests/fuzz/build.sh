@@ -22,7 +22,7 @@ srcs() {
 	parse) echo dataplane/parse.c ;;
 	extract) echo dataplane/extract.c ;;
 	ctl_msg) echo common/ctl_msg.c common/diag.c common/addr.c ;;
-	policy) echo common/policy_load.c common/policy_compile.c common/hs_patterns.c \
+	policy) echo common/policy_load.c common/policy_compile.c common/hs_patterns.c common/name_set.c \
 		common/cfg_text.c common/diag.c common/addr.c common/duration.c ;;
 	events) echo dataplane/events.c common/duration.c common/addr.c common/diag.c ;;
 	*) echo "build.sh: unknown harness $1" >&2; return 1 ;;

@@ -126,6 +126,16 @@ static void test_matches(void **state)
 	assert_int_equal(s.n_field[S], 5); /* not the regex */
 	assert_int_equal(s.n_field[H], 2);
 	assert_int_equal(s.n_field[D], 2);
+	/* one key per distinct name, whatever its fields, kind or case; its bytes once */
+	assert_int_equal(s.n_keys, 6);
+	assert_int_equal(s.n_entries, 9);
+	size_t chars = 0;
+	for (uint32_t k = 0; k < s.n_keys; k++) { /* packed one after another */
+		assert_int_equal(s.keys[k].off, chars);
+		chars += s.keys[k].len;
+	}
+	assert_int_equal(chars, strlen("example.comexact.example.orgvideo.examplea.a"
+				       "deep.sub.example.neta.a.a"));
 	for (size_t i = 0; i < sizeof(match_cases) / sizeof(match_cases[0]); i++) {
 		const struct match_case *c = &match_cases[i];
 		uint64_t cats = 0, ctr[MAX_CATS * 2];

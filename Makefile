@@ -106,7 +106,7 @@ bench-quick: build
 	$(PY) bench/run --quick
 
 format:
-	clang-format -i common/*.[ch] dataplane/*.[ch] dataplane/xdp/*.c ctrlplane/*.[ch] tests/unit/*.c
+	clang-format -i common/*.[ch] dataplane/*.c dataplane/*/*.[ch] ctrlplane/*.[ch] tests/unit/*.c
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -46,7 +46,7 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
-#include "control.h"
+#include "view_build.h"
 #include "dp.h"
 
 #define MAX_PKTS (1u << 18)

@@ -200,9 +200,9 @@ built=""
 if [ ! -x "$drv" ]; then
 	built=$(mktemp -d)
 	drv=$built/extract-pcap
-	cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I"$root/dataplane" -I"$root/common" \
-		"$root/tests/extract/extract_pcap.c" "$root/dataplane/extract.c" \
-		"$root/dataplane/parse.c" -lpcap -o "$drv" || exit 2
+	cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I"$root/dataplane/pkt" -I"$root/common" \
+		"$root/tests/extract/extract_pcap.c" "$root/dataplane/pkt/extract.c" \
+		"$root/dataplane/pkt/parse.c" -lpcap -o "$drv" || exit 2
 fi
 
 out=$(find "$corpus" -name '*.pcap' -print0 | sort -z |

@@ -19,12 +19,12 @@ cd "$ROOT"
 # The project sources each harness links, and its libraries.
 srcs() {
 	case $1 in
-	parse) echo dataplane/parse.c ;;
-	extract) echo dataplane/extract.c ;;
+	parse) echo dataplane/pkt/parse.c ;;
+	extract) echo dataplane/pkt/extract.c ;;
 	ctl_msg) echo common/ctl_msg.c common/diag.c common/addr.c ;;
 	policy) echo common/policy_load.c common/policy_compile.c common/hs_patterns.c common/name_set.c \
 		common/cfg_text.c common/diag.c common/addr.c common/duration.c ;;
-	events) echo dataplane/events.c common/duration.c common/addr.c common/diag.c ;;
+	events) echo dataplane/run/events.c common/duration.c common/addr.c common/diag.c ;;
 	*) echo "build.sh: unknown harness $1" >&2; return 1 ;;
 	esac
 }
@@ -43,7 +43,7 @@ cflags() {
 
 # shellcheck disable=SC2054 # the commas are in one flag
 CFLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-	-fno-omit-frame-pointer -D_GNU_SOURCE -std=c11 -Wall -Wextra -Werror -I common -I dataplane)
+	-fno-omit-frame-pointer -D_GNU_SOURCE -std=c11 -Wall -Wextra -Werror -I common -I dataplane/pkt -I dataplane/run)
 
 for h in $HARNESSES; do
 	s=$(srcs "$h")

@@ -23,7 +23,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
-#include "control.h"
+#include "view_build.h"
 #include "dp.h"
 
 #define RING  4096

@@ -17,7 +17,7 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
-#include "control.h"
+#include "view_build.h"
 #include "hs_patterns.h"
 #include "ctl_server.h"
 #include "ctl_sock.h"

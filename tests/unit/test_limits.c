@@ -25,7 +25,7 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
-#include "control.h"
+#include "view_build.h"
 #include "dp.h"
 
 #define DP_POOL_MBUFS 128 /* dp.pool: injected frames and fragments */

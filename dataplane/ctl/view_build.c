@@ -1,5 +1,5 @@
-/* Control operations on the published view (see control.h). Main lcore only. */
-#include "control.h"
+/* Control operations on the published view (see view_build.h). Main lcore only. */
+#include "view_build.h"
 
 #include <stdio.h>
 #include <stdlib.h>

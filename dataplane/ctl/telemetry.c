@@ -7,7 +7,7 @@
 
 #include <rte_telemetry.h>
 
-#include "control.h"
+#include "view_build.h"
 #include "dp.h"
 
 #define SNAP_GRANTS 128 /* grants listed; the count is always exact */

@@ -4,7 +4,7 @@
 #include <limits.h>
 #include <string.h>
 
-#include "control.h"
+#include "view_build.h"
 #include "dp.h"
 #include "json_out.h"
 #include "xdp_filter.h"

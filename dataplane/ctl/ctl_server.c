@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "control.h"
+#include "view_build.h"
 #include "counters_out.h"
 #include "ctl_sock.h"
 #include "json_out.h"

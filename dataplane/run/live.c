@@ -25,7 +25,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "config.h"
-#include "control.h"
+#include "view_build.h"
 #include "counters_out.h"
 #include "ctl_server.h"
 #include "telemetry.h"

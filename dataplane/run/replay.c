@@ -32,7 +32,7 @@
 #include <rte_ring.h>
 
 #include "capture.h"
-#include "control.h"
+#include "view_build.h"
 #include "counters_out.h"
 #include "dp.h"
 #include "events.h"

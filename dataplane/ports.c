@@ -1,2 +1,0 @@
-/* to be written */
-typedef int cp_stub_ports;

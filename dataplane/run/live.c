@@ -29,6 +29,8 @@
 #include "counters_out.h"
 #include "ctl_server.h"
 #include "telemetry.h"
+
+#include <rte_pdump.h>
 #include "xdp_filter.h"
 
 #define WATCH_US 10000 /* link watch period: failover well within 100 ms */
@@ -495,6 +497,12 @@ int cp_live_run(const char *config, const char *policy)
 		cp_ctl_server_close(&srv);
 		return 1;
 	}
+	/* dpdk-dumpcap (a secondary process) captures on the ports through rte_pdump's rx/tx
+	 * callbacks, which cost nothing until a capture starts. Without multi-process (EAL
+	 * --no-shconf, --in-memory) there is nothing to attach to: one line, and no capture. */
+	bool pdump = rte_pdump_init() == 0;
+	if (!pdump)
+		printf("chokepoint: dpdk-dumpcap unavailable (%s)\n", rte_strerror(rte_errno));
 	ctl.on_policy = xdp_on_policy; /* the pre-filter follows every policy swap */
 	ctl.on_policy_arg = &xdp;
 	if (pol != NULL && cp_ctl_set_policy(&ctl, pol, err, sizeof(err)) != 0) {
@@ -525,6 +533,8 @@ int cp_live_run(const char *config, const char *policy)
 	cp_ctl_fini(&ctl);
 	for (unsigned i = 0; i < dp.n_workers; i++)
 		cp_worker_fini(&dp.workers[i]);
+	if (pdump)
+		rte_pdump_uninit();
 	cp_xdp_unregister_all();
 	for (unsigned i = 0; i < xdp.n; i++)
 		cp_xdp_close(&xdp.port[i]);

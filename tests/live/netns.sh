@@ -276,7 +276,9 @@ lt_cp_start() {
 	local cfg=$1 policy=${2:-}
 	local args=(--config "$cfg")
 	[ -n "$policy" ] && args+=(--policy "$policy")
-	"$CHOKEPOINT" --no-huge -m 512 --no-shconf --no-pci --log-level='*:error' \
+	# LT_CP_MEM: the EAL memory options (default: no hugepages, no shared config).
+	# shellcheck disable=SC2086
+	"$CHOKEPOINT" ${LT_CP_MEM:---no-huge -m 512 --no-shconf} --no-pci --log-level='*:error' \
 		--file-prefix="$LT_CP_PREFIX" -l 0-1 -- "${args[@]}" \
 		>"$LT_DIR/cp.out" 2>"$LT_DIR/cp.err" &
 	LT_CP_PID=$!

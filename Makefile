@@ -5,7 +5,7 @@ PY := /usr/bin/python3
 DEBS := dpdk dpdk-dev libdpdk-dev libhyperscan-dev libbpf-dev libconfig-dev libcmocka-dev libpcap-dev \
 	meson ninja-build pkg-config gcc python3-scapy tcpdump iproute2 curl iputils-ping ethtool prometheus \
 	openssl bind9-dnsutils dnsmasq-base valgrind clang llvm libclang-rt-14-dev iperf3 gnuplot-nox \
-	libndpi-bin debhelper dpkg-dev systemd tshark
+	libndpi-bin libjansson-dev debhelper dpkg-dev systemd tshark
 CHOKEPOINT := $(BUILD)/dataplane/chokepoint
 CHOKECTL := $(BUILD)/ctrlplane/chokectl
 
@@ -57,6 +57,7 @@ test-rules:
 	$(CHOKECTL) check rules/*.conf
 	CHOKECTL=$(CHOKECTL) bash tests/cli/check.sh
 	bash tests/cli/alerts.sh
+	CHOKECTL=$(CHOKECTL) CHOKEPOINT=$(CHOKEPOINT) bash tests/cli/diff.sh
 
 test-replay:
 	CHOKEPOINT=$(CHOKEPOINT) bash tests/replay/run.sh

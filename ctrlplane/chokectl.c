@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "client.h"
+#include "diff.h"
 #include "diag.h"
 #include "duration.h"
 #include "hs_patterns.h"
@@ -39,9 +40,12 @@ static int cmd_grants(const struct subcommand *cmd, const struct cli *cli, int a
 static int cmd_stats(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv);
 static int cmd_uplink(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv);
 static int cmd_top(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv);
+static int cmd_diff(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv);
 
 static const struct subcommand commands[] = {
     {"check", "POLICY...", cmd_check},
+    {"diff", "OLD.conf NEW.conf --capture IN.pcap [--events E.jsonl] [--json] [--fail-on-change]",
+     cmd_diff},
     {"serve",
      "--policy FILE --dataplane SOCKET [--dataplane SOCKET ...] [--metrics ADDR:PORT] "
      "[--state DIR]",
@@ -130,6 +134,14 @@ static int cmd_check(const struct subcommand *cmd, const struct cli *cli, int ar
 	}
 	free(sum);
 	return failed ? 1 : 0;
+}
+
+/* Runs here, without the daemon: argv[-1] is the subcommand's name (getopt's argv[0]). */
+static int cmd_diff(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv)
+{
+	(void)cmd;
+	(void)cli;
+	return cp_diff_main(argc + 1, argv - 1);
 }
 
 /* ---- requests to the daemon (or straight to a dataplane: the protocol is the same) ---- */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "catalog.h"
 #include "diag.h"
 
 #define CP_NAME_MAX 64 /* names of rules, sets, categories, including the NUL */
@@ -70,7 +71,15 @@ struct cp_set {
 	unsigned n;
 };
 
-enum cp_field { CP_FIELD_SNI = 0, CP_FIELD_HOST, CP_FIELD_DNS, CP_FIELD_PAYLOAD, CP_FIELD_MAX };
+enum cp_field {
+#define CP_FIELD_ENUM(id, name) CP_FIELD_##id,
+	CP_FIELDS(CP_FIELD_ENUM)
+#undef CP_FIELD_ENUM
+	    CP_FIELD_MAX
+};
+
+/* "sni", "host", "dns", "payload" (catalog.h); NULL for anything else. */
+const char *cp_field_name(enum cp_field f);
 
 /* One entry of a category list, as written ("social.example", "=x.example", "/re/i"). */
 struct cp_pattern {

@@ -557,7 +557,16 @@ static void load_sets(struct loader *ld, const config_setting_t *s)
 
 /* ---- categories ---- */
 
-static const char *const field_keys[CP_FIELD_MAX] = {"sni", "host", "dns", "payload"};
+static const char *const field_keys[CP_FIELD_MAX] = {
+#define FIELD_KEY(id, name) [CP_FIELD_##id] = name,
+    CP_FIELDS(FIELD_KEY)
+#undef FIELD_KEY
+};
+
+const char *cp_field_name(enum cp_field f)
+{
+	return (unsigned)f < CP_FIELD_MAX ? field_keys[f] : NULL;
+}
 
 static void load_category_field(struct loader *ld, struct cp_category *c, enum cp_field f,
 				const config_setting_t *s)

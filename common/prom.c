@@ -1,5 +1,6 @@
 /* Prometheus text exposition (see prom.h): escaping, name checks, samples, and the conversion of
  * counters JSON objects, with the small JSON reader that conversion needs. */
+#include "catalog.h"
 #include "diag.h"
 #include "prom.h"
 
@@ -561,44 +562,13 @@ struct family {
 	const char *help;
 };
 
-/* SPEC §7, then the other counters the dataplane writes. */
+/* The catalogue's families (catalog.h). */
 static const struct family families[] = {
-    {"packets_total", "counter", "verdict", NULL, "Packets by final verdict"},
-    {"bytes_total", "counter", "verdict", NULL, "Bytes by final verdict"},
-    {"rule_packets_total", "counter", "rule", NULL, "Packets decided by each rule"},
-    {"rule_bytes_total", "counter", "rule", NULL, "Bytes decided by each rule"},
-    {"category_matches_total", "counter", "category", NULL,
-     "Payload classification matches by category"},
-    {"category_flows_total", "counter", "category", NULL, "Flows in which a category matched"},
-    {"extract_total", "counter", "extractor", "outcome",
-     "Names looked for in payloads, by extractor and outcome"},
-    {"drop_reason_total", "counter", "reason", NULL, "Packets dropped or rejected, by reason"},
-    {"port_packets_total", "counter", "port", "direction",
-     "Packets received (rx) and sent (tx) per port"},
-    {"port_bytes_total", "counter", "port", "direction",
-     "Bytes received (rx) and sent (tx) per port"},
-    {"port_missed_total", "counter", "port", NULL,
-     "Packets the port dropped for lack of receive buffers"},
-    {"flows_active", "gauge", NULL, NULL, "Flows in the flow tables"},
-    {"flows_created_total", "counter", NULL, NULL, "Flows created"},
-    {"flows_evicted_total", "counter", NULL, NULL, "Flows removed after their idle timeout"},
-    {"flows_early_dropped_total", "counter", NULL, NULL,
-     "Flows not yet established given up to make room for a new flow in a full table"},
-    {"flows_untracked_total", "counter", NULL, NULL,
-     "Packets decided without a flow entry because the flow table was full"},
-    {"flows_reevaluated_total", "counter", NULL, NULL,
-     "Flow decisions taken again after a policy or grant change"},
-    {"injected_total", "counter", NULL, NULL, "RST and ICMP frames generated for rejects"},
-    {"inject_failed_total", "counter", NULL, NULL, "Rejects whose frames could not be generated"},
-    {"payload_retransmits_total", "counter", NULL, NULL,
-     "TCP segments under inspection that repeated bytes already inspected"},
-    {"payload_overlaps_total", "counter", NULL, NULL,
-     "TCP segments under inspection that partly repeated bytes already inspected"},
-    {"grants_active", "gauge", NULL, NULL, "Grants in force"},
-    {"policy_generation", "gauge", NULL, NULL, "Generation of the policy in force"},
-    {"uplink_active", "gauge", "uplink", NULL, "1 for the uplink in use, 0 for the others"},
-    {"worker_busy_ratio", "gauge", "worker", NULL,
-     "Fraction of worker loop iterations that handled packets"},
+#define FAMILY(key, type, label, label2, help) {key, type, label, label2, help},
+#define SCALAR(field, key, help)	       {key, "counter", NULL, NULL, help},
+    CP_COUNTER_FAMILIES(FAMILY, SCALAR)
+#undef FAMILY
+#undef SCALAR
 };
 
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))
@@ -612,7 +582,9 @@ struct alias {
 };
 
 static const struct alias aliases[] = {
-    {"xdp_drop_total", "drop_reason_total", "stage", "xdp"},
+#define ALIAS(key, family, label, value) {key, family, label, value},
+    CP_COUNTER_ALIASES(ALIAS)
+#undef ALIAS
 };
 
 #define N_ALIASES (sizeof(aliases) / sizeof(aliases[0]))

@@ -71,12 +71,15 @@ void cp_counters_json(FILE *f, struct cp_dp *dp, struct cp_ctl *ctl, uint64_t no
 		fputs("},\n", f);
 	}
 	fputs("  \"extract_total\": {", f);
-	static const char *const ext[3] = {"sni", "host", "dns"};
-	static const char *const outc[3] = {"parsed", "malformed", "truncated"};
-	for (int x = 0; x < 3; x++) {
-		fprintf(f, "%s\"%s\": {", x ? ", " : "", ext[x]);
-		for (int o = 0; o < 3; o++)
-			fprintf(f, "%s\"%s\": %lu", o ? ", " : "", outc[o],
+	static const char *const outcomes[CP_XO_MAX] = {
+#define OUTCOME_NAME(id, name) [CP_XO_##id] = name,
+	    CP_EXTRACT_OUTCOMES(OUTCOME_NAME)
+#undef OUTCOME_NAME
+	};
+	for (int x = 0; x < CP_NAME_FIELDS; x++) {
+		fprintf(f, "%s\"%s\": {", x ? ", " : "", cp_field_name((enum cp_field)x));
+		for (int o = 0; o < CP_XO_MAX; o++)
+			fprintf(f, "%s\"%s\": %lu", o ? ", " : "", outcomes[o],
 				(unsigned long)s.extract[x][o]);
 		fputs("}", f);
 	}

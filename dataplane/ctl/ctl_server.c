@@ -92,19 +92,20 @@ static void reply_ok(struct cp_msg_buf *out, const struct cp_msg *m, const char 
 static int load_hs_dbs(const struct cp_req_install_policy *r, const struct cp_policy_src *p,
 		       struct cp_hs_dbs *dbs, char *err, size_t errlen)
 {
-	static const char *const names[CP_DB_MAX] = {
-	    "sni", "host", "dns", "payload", "sni regex", "host regex", "dns regex"};
 	if (cp_hs_ids(p, dbs) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	for (unsigned f = 0; f < CP_DB_MAX; f++) {
 		const char *want = f == CP_FIELD_PAYLOAD ? "Mode: STREAM" : "Mode: BLOCK";
+		const char *field = cp_field_name(f < CP_DB_SNI_RE ? f : f - CP_DB_SNI_RE);
+		const char *kind = f < CP_DB_SNI_RE ? "" : " regex";
 		char *info = NULL;
 		bool ok;
 		if ((r->hs_db[f].data != NULL) != (dbs->n_ids[f] > 0)) {
 			snprintf(err, errlen,
-				 "policy refused: %s patterns and database do not agree", names[f]);
+				 "policy refused: %s%s patterns and database do not agree", field,
+				 kind);
 			goto fail;
 		}
 		if (r->hs_db[f].data == NULL)
@@ -113,7 +114,8 @@ static int load_hs_dbs(const struct cp_req_install_policy *r, const struct cp_po
 					    &dbs->db[f]) != HS_SUCCESS) {
 			dbs->db[f] = NULL;
 			snprintf(err, errlen,
-				 "policy refused: the %s database does not deserialize", names[f]);
+				 "policy refused: the %s%s database does not deserialize", field,
+				 kind);
 			goto fail;
 		}
 		ok = hs_database_info(dbs->db[f], &info) == HS_SUCCESS && info != NULL &&
@@ -121,7 +123,8 @@ static int load_hs_dbs(const struct cp_req_install_policy *r, const struct cp_po
 		free(info);
 		if (!ok) {
 			snprintf(err, errlen,
-				 "policy refused: the %s database is of the wrong mode", names[f]);
+				 "policy refused: the %s%s database is of the wrong mode", field,
+				 kind);
 			goto fail;
 		}
 	}

@@ -338,7 +338,9 @@ static const char counters_prom[] =
     "packets\n"
     "# TYPE chokepoint_worker_busy_ratio gauge\n"
     "chokepoint_worker_busy_ratio{dataplane=\"dp0\",worker=\"0\"} 0.2500\n"
-    "chokepoint_worker_busy_ratio{dataplane=\"dp0\",worker=\"1\"} 0.0312\n";
+    "chokepoint_worker_busy_ratio{dataplane=\"dp0\",worker=\"1\"} 0.0312\n"
+    "# HELP chokepoint_uplink_changes_total Times the uplink in use changed to another port\n"
+    "# TYPE chokepoint_uplink_changes_total counter\n";
 
 static void test_counters_json(void **state)
 {
@@ -362,8 +364,8 @@ static void test_counters_minimal(void **state)
 		samples += line[0] != '#';
 		line += n + (line[n] != '\0');
 	}
-	assert_int_equal(helps, 25);
-	assert_int_equal(types, 25);
+	assert_int_equal(helps, 26);
+	assert_int_equal(types, 26);
 	assert_int_equal(samples, 2);
 	assert_non_null(strstr(text, "\nchokepoint_flows_active 2\n"));
 	assert_non_null(strstr(text, "\nchokepoint_packets_total{verdict=\"pass\"} 1\n"));

@@ -141,7 +141,7 @@ static int do_install(struct cp_ctl *ctl, const struct cp_req_install_policy *r,
 	const char *name = r->path[0] != '\0' ? r->path : "pushed-policy";
 	struct cp_hs_dbs dbs;
 	cp_diag_init(&d);
-	struct cp_policy_src *p = cp_policy_load_text(name, (const char *)r->text, r->text_len, &d);
+	struct cp_policy_src *p = cp_policy_read_text(name, (const char *)r->text, r->text_len, &d);
 	if (p == NULL) {
 		/* The first problem says enough on one line; the control plane ran check before. */
 		snprintf(err, errlen, "policy refused: %s",

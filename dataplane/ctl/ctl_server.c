@@ -193,37 +193,29 @@ static int do_grants_set(struct cp_ctl *ctl, const struct cp_req_grants_set *r, 
 
 static char *status_json(struct cp_ctl *ctl, uint64_t now, size_t *len)
 {
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
-	if (f == NULL)
-		return NULL;
 	struct cp_dp *dp = ctl->dp;
-	fprintf(f, "{\"policy_generation\": %u, \"policy\": ", ctl->pol ? ctl->pol->gen : 0);
-	cp_json_str(f, ctl->pol ? ctl->pol->src->file : NULL);
-	fprintf(f, ", \"shutoff\": %s, \"uplink\": ", ctl->shutoff ? "true" : "false");
-	cp_json_str(f, ctl->uplink != CP_NO_PORT ? dp->ports[ctl->uplink].name : NULL);
-	fputs(", \"uplink_forced\": ", f);
-	cp_json_str(f, ctl->forced_uplink >= 0 ? dp->ports[ctl->forced_uplink].name : NULL);
-	fprintf(f, ", \"workers\": %u, \"swap_us\": %.1f, \"grants\": [", dp->n_workers,
-		dp->tsc_hz ? (double)ctl->last_swap_cycles * 1e6 / (double)dp->tsc_hz : 0.0);
-	bool first = true;
+	double swap_us =
+	    dp->tsc_hz ? (double)ctl->last_swap_cycles * 1e6 / (double)dp->tsc_hz : 0.0;
+	json_t *grants = json_array();
 	for (unsigned i = 0; i < ctl->grants.n; i++) {
 		const struct cp_grant *g = &ctl->grants.g[i];
 		uint64_t d = cp_grant_deadline(g);
 		char b[CP_PREFIX_STRLEN];
 		if (d <= now)
 			continue;
-		fprintf(f, "%s{\"prefix\": \"%s\", \"left_s\": %lu}", first ? "" : ", ",
-			cp_prefix_format(&g->pfx, b, sizeof(b)),
-			(unsigned long)((d - now) / 1000000000u));
-		first = false;
+		json_array_append_new(grants, cp_json_grant(cp_prefix_format(&g->pfx, b, sizeof(b)),
+							    (d - now) / 1000000000u));
 	}
-	fputs("]}", f);
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	json_t *o = json_pack(
+	    "{s:I,s:o,s:b,s:o,s:o,s:I,s:o,s:o}", "policy_generation",
+	    (json_int_t)(ctl->pol ? ctl->pol->gen : 0), "policy",
+	    cp_json_text(ctl->pol ? ctl->pol->src->file : NULL), "shutoff", ctl->shutoff, "uplink",
+	    cp_json_text(ctl->uplink != CP_NO_PORT ? dp->ports[ctl->uplink].name : NULL),
+	    "uplink_forced",
+	    cp_json_text(ctl->forced_uplink >= 0 ? dp->ports[ctl->forced_uplink].name : NULL),
+	    "workers", (json_int_t)dp->n_workers, "swap_us", cp_json_tenths(swap_us), "grants",
+	    grants);
+	return cp_json_dump(o, len);
 }
 
 static char *counters_json(struct cp_ctl *ctl, uint64_t now, size_t *len)

@@ -145,23 +145,40 @@ static void test_name_tables(void **state)
 	};
 	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
 		assert_string_equal(cp_tag_name(tags[i].tag), tags[i].name);
-	static const char *const fields[] = {
-#define FIELD_ROW(id, name) name,
-	    CP_FIELDS(FIELD_ROW)
-#undef FIELD_ROW
-	};
-	assert_int_equal(sizeof(fields) / sizeof(fields[0]), CP_FIELD_MAX);
-	for (unsigned f = 0; f < CP_FIELD_MAX; f++)
-		assert_string_equal(cp_field_name((enum cp_field)f), fields[f]);
 	assert_null(cp_field_name(CP_FIELD_MAX));
-	static const char *const verdicts[] = {
-#define VERDICT_ROW(id, name) name,
-	    CP_VERDICTS(VERDICT_ROW)
-#undef VERDICT_ROW
+}
+
+static const char *field_name(unsigned i)
+{
+	return cp_field_name((enum cp_field)i);
+}
+
+static const char *verdict_name(unsigned i)
+{
+	return cp_verdict_name((enum cp_verdict)i);
+}
+
+/* Lists of X(ID, name): one name per enum value, in order. */
+static void test_name_lists(void **state)
+{
+	(void)state;
+#define NAME_ROW(id, name) name,
+	static const char *const fields[] = {CP_FIELDS(NAME_ROW)};
+	static const char *const verdicts[] = {CP_VERDICTS(NAME_ROW)};
+#undef NAME_ROW
+	static const struct {
+		const char *const *names;
+		size_t n, max;
+		const char *(*name)(unsigned);
+	} lists[] = {
+	    {fields, sizeof(fields) / sizeof(fields[0]), CP_FIELD_MAX, field_name},
+	    {verdicts, sizeof(verdicts) / sizeof(verdicts[0]), CP_V_MAX, verdict_name},
 	};
-	assert_int_equal(sizeof(verdicts) / sizeof(verdicts[0]), CP_V_MAX);
-	for (unsigned v = 0; v < CP_V_MAX; v++)
-		assert_string_equal(cp_verdict_name((enum cp_verdict)v), verdicts[v]);
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+		assert_int_equal(lists[l].n, lists[l].max);
+		for (unsigned i = 0; i < lists[l].n; i++)
+			assert_string_equal(lists[l].name(i), lists[l].names[i]);
+	}
 }
 
 int main(void)
@@ -170,6 +187,7 @@ int main(void)
 	    cmocka_unit_test(test_every_counter_exported),
 	    cmocka_unit_test(test_every_family_written),
 	    cmocka_unit_test(test_name_tables),
+	    cmocka_unit_test(test_name_lists),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

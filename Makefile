@@ -5,12 +5,12 @@ PY := /usr/bin/python3
 DEBS := dpdk dpdk-dev libdpdk-dev libhyperscan-dev libbpf-dev libconfig-dev libjansson-dev libcmocka-dev libpcap-dev \
 	meson ninja-build pkg-config gcc python3-scapy tcpdump iproute2 curl iputils-ping ethtool prometheus \
 	openssl bind9-dnsutils dnsmasq-base valgrind clang llvm libclang-rt-14-dev iperf3 gnuplot-nox \
-	libndpi-bin
+	libndpi-bin debhelper dpkg-dev systemd
 CHOKEPOINT := $(BUILD)/dataplane/chokepoint
 CHOKECTL := $(BUILD)/ctrlplane/chokectl
 
 .PHONY: all deps build demo test test-unit test-rules test-replay test-corpus test-live test-swap \
-	test-sanitizers test-e2e test-faults fuzz test-fuzz bench bench-quick clean format
+	test-sanitizers test-e2e test-faults test-package fuzz test-fuzz bench bench-quick clean format
 
 all: build
 
@@ -38,7 +38,7 @@ demo: build
 
 test: build
 	@$(MAKE) --no-print-directory test-unit test-rules test-replay test-live test-e2e test-faults \
-		test-swap test-corpus test-sanitizers test-fuzz
+		test-swap test-corpus test-sanitizers test-fuzz test-package
 
 # The unit and replay tests again under ASan+UBSan (leaks included), and one replay under
 # valgrind memcheck.
@@ -78,6 +78,10 @@ test-e2e:
 # corrupt state files, a second uid, large policies (FAULTS_BIG=1: 1M prefixes, 100k names).
 test-faults:
 	CHOKEPOINT=$(CHOKEPOINT) CHOKECTL=$(CHOKECTL) bash tests/faults/faults.sh
+
+# The Debian package: built from the tree, installed, its units verified, its programs run, removed.
+test-package:
+	CHOKEPOINT=$(CHOKEPOINT) bash tests/package/package.sh
 
 SWAP_EAL := --no-huge -m 1024 --no-shconf --no-pci --no-telemetry --log-level='*:error'
 test-swap:

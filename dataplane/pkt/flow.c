@@ -131,13 +131,13 @@ void cp_flow_lookup_bulk(struct cp_flow_table *t, const struct cp_flow_key **key
 {
 	uint32_t h[64], b1[64], b2[64];
 	n = n > 64 ? 64 : n;
-	/* Pass 1: hash, prefetch both buckets. */
+	/* Pass 1: hash, prefetch the first bucket (a flow is in its second only when the first was
+	 * full at its insertion: rare below half load). */
 	for (unsigned i = 0; i < n; i++) {
 		h[i] = cp_flow_hash(keys[i]);
 		b1[i] = bucket1(t, h[i]);
 		b2[i] = bucket2(t, h[i]);
 		rte_prefetch0(&t->bk[b1[i]]);
-		rte_prefetch0(&t->bk[b2[i]]);
 		if (hash != NULL)
 			hash[i] = h[i];
 	}
@@ -243,8 +243,11 @@ int32_t cp_flow_insert_hashed(struct cp_flow_table *t, const struct cp_flow_key 
 		wx = free_way(x, &fx);
 		wy = free_way(y, &fy);
 	}
-	/* The emptier of the two buckets: keeps both from filling. */
-	bool use_x = wx >= 0 && (wy < 0 || fx >= fy);
+	/* The first bucket while it has room: a lookup reads (and prefetches) only it, the second
+	 * is looked at when the first misses. */
+	(void)fx;
+	(void)fy;
+	bool use_x = wx >= 0;
 	struct cp_flow_bucket *b = use_x ? x : y;
 	int w = use_x ? wx : wy;
 	uint32_t i = t->free_idx[--t->n_free];

@@ -79,7 +79,9 @@ enum cp_insp_state { CP_FI_IDLE = 0, CP_FI_ACTIVE = 1, CP_FI_OVER = 2 };
 
 static inline uint32_t cp_be32(const uint8_t *a)
 {
-	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+	uint32_t v;
+	memcpy(&v, a, sizeof(v)); /* one load and a byte swap */
+	return __builtin_bswap32(v);
 }
 
 /* Keys are compared and hashed as words. */

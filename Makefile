@@ -56,6 +56,7 @@ test-unit:
 test-rules:
 	$(CHOKECTL) check rules/*.conf
 	CHOKECTL=$(CHOKECTL) bash tests/cli/check.sh
+	bash tests/cli/alerts.sh
 
 test-replay:
 	CHOKEPOINT=$(CHOKEPOINT) bash tests/replay/run.sh

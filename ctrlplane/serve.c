@@ -457,6 +457,11 @@ static int render_metrics(FILE *f, void *arg)
 	for (unsigned i = 0; i < s->n_dp; i++)
 		up += s->dp[i].fd >= 0;
 	cp_prom_sample(f, "chokepoint_control_dataplanes_connected", NULL, NULL, 0, up);
+	cp_prom_family(f, "chokepoint_control_dataplanes_configured",
+		       "Dataplanes serve was given (--dataplane)", "gauge");
+	cp_prom_sample(f, "chokepoint_control_dataplanes_configured", NULL, NULL, 0, s->n_dp);
+	cp_prom_family(f, "chokepoint_control_shutoff", "1 while shutoff is on", "gauge");
+	cp_prom_sample(f, "chokepoint_control_shutoff", NULL, NULL, 0, s->st.shutoff ? 1 : 0);
 	cp_prom_family(f, "chokepoint_control_policy_reloads_refused_total",
 		       "Policy reloads refused because the policy failed check", "counter");
 	cp_prom_sample(f, "chokepoint_control_policy_reloads_refused_total", NULL, NULL, 0,

@@ -2,7 +2,7 @@
 # every test. Missing Debian packages are installed first (apt-get, as root).
 BUILD ?= build
 PY := /usr/bin/python3
-DEBS := dpdk dpdk-dev libdpdk-dev libhyperscan-dev libbpf-dev libconfig-dev libcmocka-dev libpcap-dev \
+DEBS := dpdk dpdk-dev libdpdk-dev libhyperscan-dev libbpf-dev libconfig-dev libjansson-dev libcmocka-dev libpcap-dev \
 	meson ninja-build pkg-config gcc python3-scapy tcpdump iproute2 curl iputils-ping ethtool prometheus \
 	openssl bind9-dnsutils dnsmasq-base valgrind clang llvm libclang-rt-14-dev iperf3 gnuplot-nox \
 	libndpi-bin libjansson-dev debhelper dpkg-dev systemd tshark

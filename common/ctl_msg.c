@@ -46,21 +46,15 @@ static void wr64(uint8_t *p, uint64_t v)
 /* ---- Names ---- */
 
 static const char *const req_names[CP_MSG_REQ_LAST + 1] = {
-    [CP_MSG_HELLO] = "HELLO",		[CP_MSG_INSTALL_POLICY] = "INSTALL_POLICY",
-    [CP_MSG_GRANT] = "GRANT",		[CP_MSG_RENEW] = "RENEW",
-    [CP_MSG_REVOKE] = "REVOKE",		[CP_MSG_SHUTOFF] = "SHUTOFF",
-    [CP_MSG_RESTORE] = "RESTORE",	[CP_MSG_UPLINK] = "UPLINK",
-    [CP_MSG_COUNTERS] = "COUNTERS",	[CP_MSG_STATUS] = "STATUS",
-    [CP_MSG_GRANTS_SET] = "GRANTS_SET",
+#define REQ_NAME(id, n) [CP_MSG_##id] = #id,
+    CP_MSG_TYPES(REQ_NAME)
+#undef REQ_NAME
 };
 
 static const char *const reply_names[CP_MSG_REQ_LAST + 1] = {
-    [CP_MSG_HELLO] = "HELLO reply",	      [CP_MSG_INSTALL_POLICY] = "INSTALL_POLICY reply",
-    [CP_MSG_GRANT] = "GRANT reply",	      [CP_MSG_RENEW] = "RENEW reply",
-    [CP_MSG_REVOKE] = "REVOKE reply",	      [CP_MSG_SHUTOFF] = "SHUTOFF reply",
-    [CP_MSG_RESTORE] = "RESTORE reply",	      [CP_MSG_UPLINK] = "UPLINK reply",
-    [CP_MSG_COUNTERS] = "COUNTERS reply",     [CP_MSG_STATUS] = "STATUS reply",
-    [CP_MSG_GRANTS_SET] = "GRANTS_SET reply",
+#define REPLY_NAME(id, n) [CP_MSG_##id] = #id " reply",
+    CP_MSG_TYPES(REPLY_NAME)
+#undef REPLY_NAME
 };
 
 static bool is_request(uint16_t type)
@@ -99,21 +93,10 @@ struct tag_info {
 	uint32_t min, max; /* value length bounds */
 };
 
-#define TLV_VAL_MAX (CP_MSG_MAX_PAYLOAD - CP_MSG_TLV_HDR_LEN)
-
 static const struct tag_info tag_info[CP_TAG_LAST + 1] = {
-    [CP_TAG_PREFIX] = {"PREFIX", TK_PREFIX, CP_MSG_PREFIX_LEN, CP_MSG_PREFIX_LEN},
-    [CP_TAG_FOR_NS] = {"FOR_NS", TK_U64_POS, 8, 8},
-    [CP_TAG_RENEW_NS] = {"RENEW_NS", TK_U64_POS, 8, 8},
-    [CP_TAG_NOW_NS] = {"NOW_NS", TK_U64, 8, 8},
-    [CP_TAG_POLICY_TEXT] = {"POLICY_TEXT", TK_TEXT, 1, TLV_VAL_MAX},
-    [CP_TAG_POLICY_PATH] = {"POLICY_PATH", TK_TEXT, 1, CP_MSG_PATH_MAX},
-    [CP_TAG_HS_DB] = {"HS_DB", TK_HS_DB, 2, TLV_VAL_MAX},
-    [CP_TAG_NAME] = {"NAME", TK_TEXT, 1, CP_MSG_NAME_MAX},
-    [CP_TAG_MESSAGE] = {"MESSAGE", TK_TEXT, 0, CP_MSG_MESSAGE_MAX},
-    [CP_TAG_JSON] = {"JSON", TK_TEXT, 0, CP_MSG_JSON_MAX},
-    [CP_TAG_GENERATION] = {"GENERATION", TK_U32, 4, 4},
-    [CP_TAG_GRANT_ENTRY] = {"GRANT_ENTRY", TK_GRANT, CP_MSG_GRANT_LEN, CP_MSG_GRANT_LEN},
+#define TAG_INFO(id, n, kind, min, max) [CP_TAG_##id] = {#id, kind, min, max},
+    CP_TAGS(TAG_INFO)
+#undef TAG_INFO
 };
 
 static const struct tag_info *tag_lookup(uint16_t tag)

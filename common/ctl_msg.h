@@ -70,6 +70,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "catalog.h"
 
 #define CP_MSG_MAGIC	   0x43504b31u
 #define CP_MSG_VERSION	   1
@@ -84,37 +85,23 @@
 #define CP_MSG_PREFIX_LEN  18
 #define CP_MSG_GRANT_LEN   (CP_MSG_PREFIX_LEN + 3 * 8)
 
+#define CP_MSG_TLV_VAL_MAX (CP_MSG_MAX_PAYLOAD - CP_MSG_TLV_HDR_LEN)
+
+/* Types and tags: their lists are in catalog.h. */
 enum cp_msg_type {
-	CP_MSG_HELLO = 1,
-	CP_MSG_INSTALL_POLICY = 2,
-	CP_MSG_GRANT = 3,
-	CP_MSG_RENEW = 4,
-	CP_MSG_REVOKE = 5,
-	CP_MSG_SHUTOFF = 6,
-	CP_MSG_RESTORE = 7,
-	CP_MSG_UPLINK = 8,
-	CP_MSG_COUNTERS = 9,
-	CP_MSG_STATUS = 10,
-	CP_MSG_GRANTS_SET = 11,
-	CP_MSG_REQ_LAST = CP_MSG_GRANTS_SET,
+#define CP_MSG_TYPE_ENUM(id, n) CP_MSG_##id = n,
+	CP_MSG_TYPES(CP_MSG_TYPE_ENUM)
+#undef CP_MSG_TYPE_ENUM
+	    CP_MSG_REQ_LAST = CP_MSG_GRANTS_SET,
 	CP_MSG_REPLY = 0x8000, /* flag: ored into a request type for its success reply */
 	CP_MSG_ERROR = 0xFFFF,
 };
 
 enum cp_tag {
-	CP_TAG_PREFIX = 1,
-	CP_TAG_FOR_NS = 2,
-	CP_TAG_RENEW_NS = 3,
-	CP_TAG_NOW_NS = 4,
-	CP_TAG_POLICY_TEXT = 5,
-	CP_TAG_POLICY_PATH = 6,
-	CP_TAG_HS_DB = 7,
-	CP_TAG_NAME = 8,
-	CP_TAG_MESSAGE = 9,
-	CP_TAG_JSON = 10,
-	CP_TAG_GENERATION = 11,
-	CP_TAG_GRANT_ENTRY = 12,
-	CP_TAG_LAST = CP_TAG_GRANT_ENTRY,
+#define CP_TAG_ENUM(id, n, kind, min, max) CP_TAG_##id = n,
+	CP_TAGS(CP_TAG_ENUM)
+#undef CP_TAG_ENUM
+	    CP_TAG_LAST = CP_TAG_GRANT_ENTRY,
 };
 
 /* True for 1..CP_MSG_REQ_LAST, their replies, and CP_MSG_ERROR. */

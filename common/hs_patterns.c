@@ -14,8 +14,6 @@
 #define LABEL_MAX_LEN 63
 #define SHOW_MAX      120 /* bytes of an entry quoted in a message */
 
-static const char *const field_names[CP_FIELD_MAX] = {"sni", "host", "dns", "payload"};
-
 /* A bounded string being built; overflow is remembered instead of writing past cap. */
 struct sbuf {
 	char *p;
@@ -274,7 +272,8 @@ static void report(const struct cp_policy_src *p, struct cp_diag *diag, unsigned
 	show(p->categories[cat].name, CP_NAME_MAX - 1, name, sizeof(name));
 	show(pat->text, SHOW_MAX, text, sizeof(text));
 	cp_diag_error(diag, p->file != NULL ? p->file : "(policy)", pat->line,
-		      "category \"%s\": %s entry \"%s\": %s", name, field_names[f], text, msg);
+		      "category \"%s\": %s entry \"%s\": %s", name, cp_field_name((enum cp_field)f),
+		      text, msg);
 }
 
 static unsigned field_mode(enum cp_field f)
@@ -508,7 +507,7 @@ static int compile_slot(const struct cp_policy_src *p, struct cp_diag *diag, int
 		report(p, diag, s->cat[cerr->expression], f, s->pat[cerr->expression], msg);
 	else if (diag != NULL)
 		cp_diag_error(diag, p->file != NULL ? p->file : "(policy)", 0, "%s patterns: %s",
-			      field_names[f], msg);
+			      cp_field_name((enum cp_field)f), msg);
 	hs_free_compile_error(cerr);
 	return -1;
 }

@@ -1,5 +1,6 @@
 #include "json_out.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define CHUNK 256 /* input bytes escaped at a time by cp_json_str */
@@ -54,4 +55,31 @@ void cp_json_str(FILE *f, const char *s)
 		left -= n;
 	}
 	fputc('"', f);
+}
+
+json_t *cp_json_text(const char *s)
+{
+	return s != NULL ? json_string_nocheck(s) : json_null();
+}
+
+json_t *cp_json_tenths(double v)
+{
+	char text[64];
+	snprintf(text, sizeof(text), "%.1f", v); /* printf's rounding, whatever the value */
+	return json_real(strtod(text, NULL));
+}
+
+json_t *cp_json_grant(const char *prefix, uint64_t left_s)
+{
+	return json_pack("{s:s,s:I}", "prefix", prefix, "left_s", (json_int_t)left_s);
+}
+
+char *cp_json_dump(json_t *o, size_t *len)
+{
+	/* 15 significant digits: a value rounded to tenths comes back with its one decimal. */
+	char *text = o != NULL ? json_dumps(o, JSON_REAL_PRECISION(15)) : NULL;
+	json_decref(o);
+	if (text != NULL)
+		*len = strlen(text);
+	return text;
 }

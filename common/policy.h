@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "catalog.h"
 #include "diag.h"
 
 #define CP_NAME_MAX 64 /* names of rules, sets, categories, including the NUL */
@@ -70,7 +71,15 @@ struct cp_set {
 	unsigned n;
 };
 
-enum cp_field { CP_FIELD_SNI = 0, CP_FIELD_HOST, CP_FIELD_DNS, CP_FIELD_PAYLOAD, CP_FIELD_MAX };
+enum cp_field {
+#define CP_FIELD_ENUM(id, name) CP_FIELD_##id,
+	CP_FIELDS(CP_FIELD_ENUM)
+#undef CP_FIELD_ENUM
+	    CP_FIELD_MAX
+};
+
+/* "sni", "host", "dns", "payload" (catalog.h); NULL for anything else. */
+const char *cp_field_name(enum cp_field f);
 
 /* One entry of a category list, as written ("social.example", "=x.example", "/re/i"). */
 struct cp_pattern {
@@ -108,13 +117,21 @@ struct cp_policy_src {
 	struct cp_settings settings;
 };
 
-/* Load and validate a policy file. Every problem goes to diag as FILE:LINE (loading goes on after
- * the first one). Returns the policy when this load added no error to diag, else NULL. Category
- * patterns are compiled with Hyperscan to validate them. Shadowed-rule warnings are added too. */
+/* Load and lint a policy file: what `chokectl check`, `push` and serve's reload run. Every problem
+ * goes to diag as FILE:LINE (loading goes on after the first one). Returns the policy when this
+ * load added no error to diag, else NULL. Beyond the checks of cp_policy_read, every category
+ * entry is checked with Hyperscan on its own, and shadowed-rule warnings are added. */
 struct cp_policy_src *cp_policy_load(const char *path, struct cp_diag *diag);
 /* The same from text (len bytes; a pushed policy): name stands for the file in messages, and
  * @include is refused. */
 struct cp_policy_src *cp_policy_load_text(const char *name, const char *text, size_t len,
+					  struct cp_diag *diag);
+/* What the dataplane runs: load and check what installing the policy needs to be safe (syntax,
+ * every key, value and reference, limits), without the lint: no Hyperscan check of each entry (the
+ * databases come built and are checked as they are deserialized, or cp_hs_compile reports a bad
+ * entry as it builds them) and no shadowing analysis. */
+struct cp_policy_src *cp_policy_read(const char *path, struct cp_diag *diag);
+struct cp_policy_src *cp_policy_read_text(const char *name, const char *text, size_t len,
 					  struct cp_diag *diag);
 void cp_policy_free(struct cp_policy_src *p);
 

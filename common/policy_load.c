@@ -557,7 +557,16 @@ static void load_sets(struct loader *ld, const config_setting_t *s)
 
 /* ---- categories ---- */
 
-static const char *const field_keys[CP_FIELD_MAX] = {"sni", "host", "dns", "payload"};
+static const char *const field_keys[CP_FIELD_MAX] = {
+#define FIELD_KEY(id, name) [CP_FIELD_##id] = name,
+    CP_FIELDS(FIELD_KEY)
+#undef FIELD_KEY
+};
+
+const char *cp_field_name(enum cp_field f)
+{
+	return (unsigned)f < CP_FIELD_MAX ? field_keys[f] : NULL;
+}
 
 static void load_category_field(struct loader *ld, struct cp_category *c, enum cp_field f,
 				const config_setting_t *s)
@@ -1187,8 +1196,8 @@ static void final_checks(const struct cp_policy_src *p, struct cp_diag *diag, un
 		cp_policy_shadow_check(p, diag);
 }
 
-/* Load from text (NUL-terminated, len bytes) named path in messages. */
-static struct cp_policy_src *load_text(const char *path, const char *text, size_t len,
+/* Load from text (NUL-terminated, len bytes) named path in messages; lint: the final checks too. */
+static struct cp_policy_src *load_text(const char *path, const char *text, size_t len, bool lint,
 				       struct cp_diag *diag)
 {
 	struct loader ld;
@@ -1209,7 +1218,7 @@ static struct cp_policy_src *load_text(const char *path, const char *text, size_
 					      .monitor = false};
 	bool parsed = parse_and_validate(&ld, text, len, diag);
 	loader_free(&ld);
-	if (parsed && diag->errors == errors0)
+	if (lint && parsed && diag->errors == errors0)
 		final_checks(ld.p, diag, errors0);
 	if (diag->errors != errors0) {
 		cp_policy_free(ld.p);
@@ -1218,19 +1227,29 @@ static struct cp_policy_src *load_text(const char *path, const char *text, size_
 	return ld.p;
 }
 
-struct cp_policy_src *cp_policy_load(const char *path, struct cp_diag *diag)
+static struct cp_policy_src *load_file(const char *path, bool lint, struct cp_diag *diag)
 {
 	size_t len = 0;
 	char *text = cp_cfg_read_text(path, &len, diag);
 	if (text == NULL)
 		return NULL;
-	struct cp_policy_src *p = load_text(path, text, len, diag);
+	struct cp_policy_src *p = load_text(path, text, len, lint, diag);
 	free(text);
 	return p;
 }
 
-struct cp_policy_src *cp_policy_load_text(const char *name, const char *text, size_t len,
-					  struct cp_diag *diag)
+struct cp_policy_src *cp_policy_load(const char *path, struct cp_diag *diag)
+{
+	return load_file(path, true, diag);
+}
+
+struct cp_policy_src *cp_policy_read(const char *path, struct cp_diag *diag)
+{
+	return load_file(path, false, diag);
+}
+
+static struct cp_policy_src *pushed_text(const char *name, const char *text, size_t len, bool lint,
+					 struct cp_diag *diag)
 {
 	if (memchr(text, '\0', len) != NULL) {
 		cp_diag_error(diag, name, 0, "policy text holds a NUL byte");
@@ -1254,9 +1273,21 @@ struct cp_policy_src *cp_policy_load_text(const char *name, const char *text, si
 	}
 	memcpy(copy, text, len);
 	copy[len] = '\0';
-	struct cp_policy_src *p = load_text(name, copy, len, diag);
+	struct cp_policy_src *p = load_text(name, copy, len, lint, diag);
 	free(copy);
 	return p;
+}
+
+struct cp_policy_src *cp_policy_load_text(const char *name, const char *text, size_t len,
+					  struct cp_diag *diag)
+{
+	return pushed_text(name, text, len, true, diag);
+}
+
+struct cp_policy_src *cp_policy_read_text(const char *name, const char *text, size_t len,
+					  struct cp_diag *diag)
+{
+	return pushed_text(name, text, len, false, diag);
 }
 
 void cp_policy_free(struct cp_policy_src *p)

@@ -1,15 +1,16 @@
 /* Prometheus text exposition (see prom.h): escaping, name checks, samples, and the conversion of
- * counters JSON objects, with the small JSON reader that conversion needs. */
+ * counters JSON objects (read with jansson). */
+#include "catalog.h"
 #include "diag.h"
 #include "prom.h"
 
 #include <math.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define NAME_MAX_LEN   256 /* metric names made from JSON keys, prefix included */
-#define NUM_MAX_LEN    64  /* longest number token accepted in the JSON */
 #define JSON_MAX_DEPTH 3   /* top object, label object, rx/tx object */
 #define MAX_LABELS     4   /* extra label, at most two family labels, an alias's fixed label */
 #define MAX_UNKNOWN    1024
@@ -147,408 +148,58 @@ int cp_prom_sample_double(FILE *out, const char *name, const char *const *label_
 	return 0;
 }
 
-/* ---- a small JSON reader: objects of strings to numbers or objects ---- */
+/* ---- reading the counters JSON (jansson) ---- */
 
-struct jmember;
-
-struct jval {
-	bool is_obj;
-	char num[NUM_MAX_LEN + 1]; /* the number as written, when !is_obj */
-	struct jmember *members;   /* when is_obj, in the order of the text */
-	size_t n, cap;
-};
-
-struct jmember {
-	char *key;
-	struct jval val;
-};
-
-struct jparser {
-	const char *start, *p, *end;
-	char *err;
-	size_t errlen;
-	bool failed;
-};
-
-/* Records the first error, with the offset where it was found; returns false. */
-static bool perr(struct jparser *ps, const char *what)
+/* Values are objects of numbers or of such objects, at most JSON_MAX_DEPTH objects deep, numbers
+ * not negative. Returns NULL, or what is wrong. */
+static const char *value_problem(const json_t *v, int depth)
 {
-	if (ps->failed)
-		return false;
-	ps->failed = true;
-	cp_errf(ps->err, ps->errlen, "counters JSON: offset %zu: %s", (size_t)(ps->p - ps->start),
-		what);
-	return false;
-}
-
-static void jval_free(struct jval *v)
-{
-	if (!v->is_obj)
-		return;
-	for (size_t i = 0; i < v->n; i++) {
-		free(v->members[i].key);
-		jval_free(&v->members[i].val);
+	const char *key;
+	json_t *m;
+	if (json_is_integer(v))
+		return json_integer_value(v) < 0 ? "negative number" : NULL;
+	if (json_is_real(v))
+		return json_real_value(v) < 0 ? "negative number" : NULL;
+	if (!json_is_object(v))
+		return "number or object expected";
+	if (depth >= JSON_MAX_DEPTH)
+		return "objects nested too deep";
+	json_object_foreach((json_t *)v, key, m)
+	{
+		const char *why = value_problem(m, depth + 1);
+		if (why != NULL)
+			return why;
 	}
-	free(v->members);
-	v->members = NULL;
-	v->n = v->cap = 0;
+	return NULL;
 }
 
-static void skip_ws(struct jparser *ps)
+/* Parses text into an object; returns it, or NULL with the message in err. */
+static json_t *json_parse(const char *text, char *err, size_t errlen)
 {
-	while (ps->p < ps->end &&
-	       (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
-		ps->p++;
-}
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* Length of the valid UTF-8 sequence at s (at most left bytes), or 0 when it is not valid
- * (overlong forms, surrogates and code points above U+10FFFF included). */
-static size_t utf8_len(const unsigned char *s, size_t left)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-	size_t len;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		len = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-		len = 3;
-	else if (c >= 0xF0 && c <= 0xF4)
-		len = 4;
-	else
-		return 0;
-	if (c == 0xE0)
-		lo = 0xA0;
-	else if (c == 0xED)
-		hi = 0x9F;
-	else if (c == 0xF0)
-		lo = 0x90;
-	else if (c == 0xF4)
-		hi = 0x8F;
-	if (left < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0;
-	return len;
-}
-
-static bool utf8_ok(const char *s)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t left = strlen(s);
-	while (left > 0) {
-		size_t n = utf8_len(u, left);
-		if (n == 0)
-			return false;
-		u += n;
-		left -= n;
+	json_error_t je;
+	json_t *v = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+	const char *why;
+	if (v == NULL) {
+		cp_errf(err, errlen, "counters JSON: offset %d: %s", je.position, je.text);
+		return NULL;
 	}
-	return true;
-}
-
-/* Four hex digits at p (bounds checked by the caller), or -1. */
-static long hex4(const char *p)
-{
-	long v = 0;
-	for (int i = 0; i < 4; i++) {
-		char c = p[i];
-		int d = is_digit(c)		 ? c - '0'
-			: (c >= 'a' && c <= 'f') ? c - 'a' + 10
-			: (c >= 'A' && c <= 'F') ? c - 'A' + 10
-						 : -1;
-		if (d < 0)
-			return -1;
-		v = v * 16 + d;
+	why = json_is_object(v) ? value_problem(v, 0) : "an object expected";
+	if (why != NULL) {
+		cp_errf(err, errlen, "counters JSON: %s", why);
+		json_decref(v);
+		return NULL;
 	}
 	return v;
 }
 
-static size_t put_utf8(char *o, long cp)
+/* A number of the JSON as exposition text: integers as they are, others with the fewest digits
+ * that read back as the same double. */
+static void number_text(const json_t *v, char *buf, size_t len)
 {
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xC0 | (cp >> 6));
-		o[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xE0 | (cp >> 12));
-		o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		o[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	o[0] = (char)(0xF0 | (cp >> 18));
-	o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	o[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
-/* The code point of the \u escape at ps->p (a pair for characters above U+FFFF), or -1. */
-static long read_u_escape(struct jparser *ps)
-{
-	long cp = ps->end - ps->p < 6 ? -1 : hex4(ps->p + 2);
-	if (cp < 0)
-		return perr(ps, "bad \\u escape"), -1;
-	ps->p += 6;
-	if (cp >= 0xDC00 && cp <= 0xDFFF)
-		return perr(ps, "lone low surrogate"), -1;
-	if (cp >= 0xD800 && cp <= 0xDBFF) {
-		if (ps->end - ps->p < 6 || ps->p[0] != '\\' || ps->p[1] != 'u')
-			return perr(ps, "lone high surrogate"), -1;
-		long lo = hex4(ps->p + 2);
-		if (lo < 0xDC00 || lo > 0xDFFF)
-			return perr(ps, "bad surrogate pair"), -1;
-		ps->p += 6;
-		cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-	}
-	if (cp == 0)
-		return perr(ps, "\\u0000 in a string"), -1;
-	return cp;
-}
-
-/* One escape at ps->p == '\\', decoded to o; returns its decoded length, or 0 on error. */
-static size_t read_escape(struct jparser *ps, char *o)
-{
-	static const char simple[] = "\"\"\\\\//b\bf\fn\nr\rt\t";
-	if (ps->end - ps->p < 2)
-		return perr(ps, "unterminated string"), 0;
-	for (size_t i = 0; i + 1 < sizeof(simple); i += 2)
-		if (ps->p[1] == simple[i]) {
-			*o = simple[i + 1];
-			ps->p += 2;
-			return 1;
-		}
-	if (ps->p[1] != 'u')
-		return perr(ps, "bad escape"), 0;
-	long cp = read_u_escape(ps);
-	return cp < 0 ? 0 : put_utf8(o, cp);
-}
-
-/* A string at ps->p == '"', decoded into a malloc'd buffer (never longer than the text). */
-static char *read_string(struct jparser *ps)
-{
-	const char *open = ps->p++;
-	char *buf = malloc((size_t)(ps->end - open));
-	size_t n = 0;
-	if (buf == NULL)
-		return perr(ps, "out of memory"), NULL;
-	while (!ps->failed) {
-		if (ps->p >= ps->end) {
-			perr(ps, "unterminated string");
-		} else if (*ps->p == '"') {
-			ps->p++;
-			buf[n] = '\0';
-			return buf;
-		} else if (*ps->p == '\\') {
-			n += read_escape(ps, buf + n);
-		} else if ((unsigned char)*ps->p < 0x20) {
-			perr(ps, "control character in a string");
-		} else {
-			size_t len =
-			    utf8_len((const unsigned char *)ps->p, (size_t)(ps->end - ps->p));
-			if (len == 0)
-				perr(ps, "invalid UTF-8 in a string");
-			memcpy(buf + n, ps->p, len);
-			n += len;
-			ps->p += len;
-		}
-	}
-	free(buf);
-	return NULL;
-}
-
-/* Skips [0-9]+ and says whether there was at least one digit. */
-static bool skip_digits(struct jparser *ps)
-{
-	const char *from = ps->p;
-	while (ps->p < ps->end && is_digit(*ps->p))
-		ps->p++;
-	return ps->p > from;
-}
-
-/* Integer part, optional fraction, optional exponent; integers must fit in 64 bits. */
-static bool read_number(struct jparser *ps, struct jval *v)
-{
-	const char *from = ps->p;
-	bool integer = true;
-	if (*ps->p == '0' && ps->end - ps->p > 1 && is_digit(ps->p[1]))
-		return perr(ps, "leading zero in a number");
-	skip_digits(ps);
-	if (ps->p < ps->end && *ps->p == '.') {
-		ps->p++;
-		integer = false;
-		if (!skip_digits(ps))
-			return perr(ps, "digits expected after '.'");
-	}
-	if (ps->p < ps->end && (*ps->p == 'e' || *ps->p == 'E')) {
-		ps->p++;
-		integer = false;
-		if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-'))
-			ps->p++;
-		if (!skip_digits(ps))
-			return perr(ps, "digits expected in the exponent");
-	}
-	size_t len = (size_t)(ps->p - from);
-	if (len > NUM_MAX_LEN)
-		return perr(ps, "number too long");
-	if (integer && (len > 20 || (len == 20 && memcmp(from, "18446744073709551615", 20) > 0)))
-		return perr(ps, "integer above 2^64 - 1");
-	memcpy(v->num, from, len);
-	v->num[len] = '\0';
-	v->is_obj = false;
-	return true;
-}
-
-static bool read_object(struct jparser *ps, struct jval *v, int depth);
-
-/* A number or an object; *v is always left safe to free. */
-static bool read_value(struct jparser *ps, struct jval *v, int depth)
-{
-	memset(v, 0, sizeof(*v));
-	skip_ws(ps);
-	if (ps->p >= ps->end)
-		return perr(ps, "value expected");
-	if (*ps->p == '{')
-		return read_object(ps, v, depth);
-	if (is_digit(*ps->p))
-		return read_number(ps, v);
-	if (*ps->p == '-')
-		return perr(ps, "negative number");
-	return perr(ps, "number or object expected");
-}
-
-/* Appends key and val to obj, which owns them from then on (freed here on failure). */
-static bool add_member(struct jparser *ps, struct jval *obj, char *key, struct jval *val)
-{
-	if (obj->n == obj->cap) {
-		size_t cap = obj->cap ? obj->cap * 2 : 8;
-		struct jmember *m = realloc(obj->members, cap * sizeof(*m));
-		if (m == NULL) {
-			free(key);
-			jval_free(val);
-			return perr(ps, "out of memory");
-		}
-		obj->members = m;
-		obj->cap = cap;
-	}
-	obj->members[obj->n].key = key;
-	obj->members[obj->n].val = *val;
-	obj->n++;
-	return true;
-}
-
-/* One "key": value pair at ps->p. */
-static bool read_member(struct jparser *ps, struct jval *obj, int depth)
-{
-	struct jval val;
-	skip_ws(ps);
-	if (ps->p >= ps->end || *ps->p != '"')
-		return perr(ps, "string key expected");
-	char *key = read_string(ps);
-	if (key == NULL)
-		return false;
-	skip_ws(ps);
-	if (ps->p >= ps->end || *ps->p != ':') {
-		free(key);
-		return perr(ps, "':' expected");
-	}
-	ps->p++;
-	if (!read_value(ps, &val, depth + 1)) {
-		free(key);
-		jval_free(&val);
-		return false;
-	}
-	return add_member(ps, obj, key, &val);
-}
-
-/* An object at ps->p == '{'; depth counts the objects it is in, itself included. */
-static bool read_object(struct jparser *ps, struct jval *v, int depth)
-{
-	v->is_obj = true;
-	if (depth > JSON_MAX_DEPTH)
-		return perr(ps, "objects nested too deep");
-	ps->p++;
-	skip_ws(ps);
-	if (ps->p < ps->end && *ps->p == '}') {
-		ps->p++;
-		return true;
-	}
-	for (;;) {
-		if (!read_member(ps, v, depth))
-			return false;
-		skip_ws(ps);
-		if (ps->p >= ps->end || (*ps->p != ',' && *ps->p != '}'))
-			return perr(ps, "',' or '}' expected");
-		if (*ps->p++ == '}')
-			return true;
-	}
-}
-
-static int key_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The first key that an object (or one inside it) holds twice, or NULL; *oom on no memory. */
-static const char *duplicate_key(const struct jval *v, bool *oom)
-{
-	const char *dup = NULL;
-	if (!v->is_obj || v->n == 0)
-		return NULL;
-	const char **keys = malloc(v->n * sizeof(*keys));
-	if (keys == NULL) {
-		*oom = true;
-		return NULL;
-	}
-	for (size_t i = 0; i < v->n; i++)
-		keys[i] = v->members[i].key;
-	qsort(keys, v->n, sizeof(*keys), key_cmp);
-	for (size_t i = 1; i < v->n && dup == NULL; i++)
-		if (strcmp(keys[i - 1], keys[i]) == 0)
-			dup = keys[i];
-	free(keys);
-	for (size_t i = 0; i < v->n && dup == NULL && !*oom; i++)
-		dup = duplicate_key(&v->members[i].val, oom);
-	return dup;
-}
-
-/* Parses text into *v (an object); returns 0, or -1 with the message in err. */
-static int json_parse(const char *text, struct jval *v, char *err, size_t errlen)
-{
-	struct jparser ps = {text, text, text + strlen(text), err, errlen, false};
-	bool oom = false;
-	memset(v, 0, sizeof(*v));
-	skip_ws(&ps);
-	if (ps.p >= ps.end || *ps.p != '{')
-		perr(&ps, "an object expected");
+	if (json_is_integer(v))
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
 	else
-		read_object(&ps, v, 1);
-	skip_ws(&ps);
-	if (!ps.failed && ps.p != ps.end)
-		perr(&ps, "text after the object");
-	if (!ps.failed) {
-		const char *dup = duplicate_key(v, &oom);
-		if (oom)
-			cp_errf(err, errlen, "counters JSON: out of memory");
-		else if (dup != NULL)
-			cp_errf(err, errlen, "counters JSON: key \"%.64s\" appears twice", dup);
-		ps.failed = oom || dup != NULL;
-	}
-	if (ps.failed) {
-		jval_free(v);
-		return -1;
-	}
-	return 0;
+		format_double(json_real_value(v), buf, len);
 }
 
 /* ---- counters JSON to exposition ---- */
@@ -561,44 +212,13 @@ struct family {
 	const char *help;
 };
 
-/* SPEC §7, then the other counters the dataplane writes. */
+/* The catalogue's families (catalog.h). */
 static const struct family families[] = {
-    {"packets_total", "counter", "verdict", NULL, "Packets by final verdict"},
-    {"bytes_total", "counter", "verdict", NULL, "Bytes by final verdict"},
-    {"rule_packets_total", "counter", "rule", NULL, "Packets decided by each rule"},
-    {"rule_bytes_total", "counter", "rule", NULL, "Bytes decided by each rule"},
-    {"category_matches_total", "counter", "category", NULL,
-     "Payload classification matches by category"},
-    {"category_flows_total", "counter", "category", NULL, "Flows in which a category matched"},
-    {"extract_total", "counter", "extractor", "outcome",
-     "Names looked for in payloads, by extractor and outcome"},
-    {"drop_reason_total", "counter", "reason", NULL, "Packets dropped or rejected, by reason"},
-    {"port_packets_total", "counter", "port", "direction",
-     "Packets received (rx) and sent (tx) per port"},
-    {"port_bytes_total", "counter", "port", "direction",
-     "Bytes received (rx) and sent (tx) per port"},
-    {"port_missed_total", "counter", "port", NULL,
-     "Packets the port dropped for lack of receive buffers"},
-    {"flows_active", "gauge", NULL, NULL, "Flows in the flow tables"},
-    {"flows_created_total", "counter", NULL, NULL, "Flows created"},
-    {"flows_evicted_total", "counter", NULL, NULL, "Flows removed after their idle timeout"},
-    {"flows_early_dropped_total", "counter", NULL, NULL,
-     "Flows not yet established given up to make room for a new flow in a full table"},
-    {"flows_untracked_total", "counter", NULL, NULL,
-     "Packets decided without a flow entry because the flow table was full"},
-    {"flows_reevaluated_total", "counter", NULL, NULL,
-     "Flow decisions taken again after a policy or grant change"},
-    {"injected_total", "counter", NULL, NULL, "RST and ICMP frames generated for rejects"},
-    {"inject_failed_total", "counter", NULL, NULL, "Rejects whose frames could not be generated"},
-    {"payload_retransmits_total", "counter", NULL, NULL,
-     "TCP segments under inspection that repeated bytes already inspected"},
-    {"payload_overlaps_total", "counter", NULL, NULL,
-     "TCP segments under inspection that partly repeated bytes already inspected"},
-    {"grants_active", "gauge", NULL, NULL, "Grants in force"},
-    {"policy_generation", "gauge", NULL, NULL, "Generation of the policy in force"},
-    {"uplink_active", "gauge", "uplink", NULL, "1 for the uplink in use, 0 for the others"},
-    {"worker_busy_ratio", "gauge", "worker", NULL,
-     "Fraction of worker loop iterations that handled packets"},
+#define FAMILY(key, type, label, label2, help) {key, type, label, label2, help},
+#define SCALAR(field, key, help)	       {key, "counter", NULL, NULL, help},
+    CP_COUNTER_FAMILIES(FAMILY, SCALAR)
+#undef FAMILY
+#undef SCALAR
 };
 
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))
@@ -612,14 +232,16 @@ struct alias {
 };
 
 static const struct alias aliases[] = {
-    {"xdp_drop_total", "drop_reason_total", "stage", "xdp"},
+#define ALIAS(key, family, label, value) {key, family, label, value},
+    CP_COUNTER_ALIASES(ALIAS)
+#undef ALIAS
 };
 
 #define N_ALIASES (sizeof(aliases) / sizeof(aliases[0]))
 
 /* Everything a conversion needs, checked before a byte is written. */
 struct conversion {
-	struct jval *docs;
+	json_t **docs;
 	unsigned n_docs;
 	const char *extra_name;
 	const char *const *extra_values;
@@ -645,24 +267,20 @@ static const struct alias *alias_find(const char *key)
 	return NULL;
 }
 
-static const struct jval *member_find(const struct jval *obj, const char *key)
+/* Whether v is a number (levels == 0), an object of numbers (1) or of objects of numbers (2). */
+static bool all_numbers(const json_t *v, int levels)
 {
-	for (size_t i = 0; i < obj->n; i++)
-		if (strcmp(obj->members[i].key, key) == 0)
-			return &obj->members[i].val;
-	return NULL;
-}
-
-/* Whether every member of v is a number (levels == 1) or an object of numbers (levels == 2). */
-static bool all_numbers(const struct jval *v, int levels)
-{
-	if (!v->is_obj)
+	const char *key;
+	json_t *m;
+	if (!json_is_object(v))
 		return levels == 0;
 	if (levels == 0)
 		return false;
-	for (size_t i = 0; i < v->n; i++)
-		if (!all_numbers(&v->members[i].val, levels - 1))
+	json_object_foreach((json_t *)v, key, m)
+	{
+		if (!all_numbers(m, levels - 1))
 			return false;
+	}
 	return true;
 }
 
@@ -671,10 +289,10 @@ static int shape_levels(const struct family *f)
 	return f->label == NULL ? 0 : f->label2 == NULL ? 1 : 2;
 }
 
-static int note_unknown(struct conversion *cv, const char *key, const struct jval *v, unsigned d)
+static int note_unknown(struct conversion *cv, const char *key, const json_t *v, unsigned d)
 {
 	size_t len = strlen(key);
-	if (v->is_obj) {
+	if (json_is_object(v)) {
 		cp_errf(cv->err, cv->errlen, "counters JSON %u: unknown labelled counter \"%.64s\"",
 			d, key);
 		return -1;
@@ -698,10 +316,10 @@ static int note_unknown(struct conversion *cv, const char *key, const struct jva
 /* Checks the shape of every key of document d against the family table. */
 static int check_doc(struct conversion *cv, unsigned d)
 {
-	const struct jval *doc = &cv->docs[d];
-	for (size_t i = 0; i < doc->n; i++) {
-		const char *key = doc->members[i].key;
-		const struct jval *v = &doc->members[i].val;
+	const char *key;
+	json_t *v;
+	json_object_foreach(cv->docs[d], key, v)
+	{
 		const struct alias *a = alias_find(key);
 		const struct family *f = family_find(a != NULL ? a->family : key);
 		if (f == NULL) {
@@ -717,6 +335,14 @@ static int check_doc(struct conversion *cv, unsigned d)
 		}
 	}
 	return 0;
+}
+
+/* Whether s is valid UTF-8 without NUL (jansson makes no string of anything else). */
+static bool utf8_ok(const char *s)
+{
+	json_t *j = json_string(s);
+	json_decref(j);
+	return j != NULL;
 }
 
 /* The extra label must be a label name no family uses, with distinct valid values. */
@@ -752,18 +378,28 @@ static int check_extra(struct conversion *cv)
 	return 0;
 }
 
+static void write_number(FILE *out, const char *name, const char *const *names,
+			 const char *const *values, unsigned n, const json_t *v)
+{
+	char text[48];
+	number_text(v, text, sizeof(text));
+	write_sample(out, name, names, values, n, text);
+}
+
 /* The samples of one family from document d (with alias a's fixed label when a is not NULL). */
 static void emit_doc(FILE *out, const struct conversion *cv, unsigned d, const char *name,
-		     const struct family *f, const struct alias *a, const struct jval *v)
+		     const struct family *f, const struct alias *a, json_t *v)
 {
 	const char *names[MAX_LABELS], *values[MAX_LABELS];
+	const char *k1, *k2;
+	json_t *inner, *num;
 	unsigned n = 0;
 	if (cv->extra_name != NULL) {
 		names[n] = cv->extra_name;
 		values[n++] = cv->extra_values[d];
 	}
 	if (f == NULL || f->label == NULL) {
-		write_sample(out, name, names, values, n, v->num);
+		write_number(out, name, names, values, n, v);
 		return;
 	}
 	unsigned nf = f->label2 == NULL ? n + 1 : n + 2; /* labels before the alias's */
@@ -774,16 +410,17 @@ static void emit_doc(FILE *out, const struct conversion *cv, unsigned d, const c
 		names[nf] = a->label;
 		values[nf] = a->value;
 	}
-	for (size_t i = 0; i < v->n; i++) {
-		const struct jval *inner = &v->members[i].val;
-		values[n] = v->members[i].key;
+	json_object_foreach(v, k1, inner)
+	{
+		values[n] = k1;
 		if (f->label2 == NULL) {
-			write_sample(out, name, names, values, nt, inner->num);
+			write_number(out, name, names, values, nt, inner);
 			continue;
 		}
-		for (size_t j = 0; j < inner->n; j++) {
-			values[n + 1] = inner->members[j].key;
-			write_sample(out, name, names, values, nt, inner->members[j].val.num);
+		json_object_foreach(inner, k2, num)
+		{
+			values[n + 1] = k2;
+			write_number(out, name, names, values, nt, num);
 		}
 	}
 }
@@ -804,7 +441,7 @@ static void emit_family(FILE *out, const struct conversion *cv, const struct fam
 		cp_prom_family(out, name, f->help, f->type);
 	}
 	for (unsigned d = 0; d < cv->n_docs; d++) {
-		const struct jval *v = member_find(&cv->docs[d], key);
+		json_t *v = json_object_get(cv->docs[d], key);
 		if (v != NULL)
 			emit_doc(out, cv, d, name, f, NULL, v);
 	}
@@ -812,7 +449,7 @@ static void emit_family(FILE *out, const struct conversion *cv, const struct fam
 		if (strcmp(aliases[i].family, key) != 0)
 			continue;
 		for (unsigned d = 0; d < cv->n_docs; d++) {
-			const struct jval *v = member_find(&cv->docs[d], aliases[i].key);
+			json_t *v = json_object_get(cv->docs[d], aliases[i].key);
 			if (v != NULL)
 				emit_doc(out, cv, d, name, f, &aliases[i], v);
 		}
@@ -826,7 +463,8 @@ static int convert(struct conversion *cv, const char *const *jsons, FILE *out)
 			cp_errf(cv->err, cv->errlen, "counters JSON %u missing", d);
 			return -1;
 		}
-		if (json_parse(jsons[d], &cv->docs[d], cv->err, cv->errlen) < 0)
+		cv->docs[d] = json_parse(jsons[d], cv->err, cv->errlen);
+		if (cv->docs[d] == NULL)
 			return -1;
 	}
 	if (check_extra(cv) < 0)
@@ -854,7 +492,7 @@ int cp_prom_from_counters_jsons(const char *const *jsons, unsigned n, FILE *out,
 		return -1;
 	}
 	struct conversion *cv = calloc(1, sizeof(*cv));
-	struct jval *docs = calloc(n, sizeof(*docs));
+	json_t **docs = calloc(n, sizeof(*docs));
 	int rc = -1;
 	if (cv == NULL || docs == NULL) {
 		cp_errf(err, errlen, "out of memory");
@@ -868,7 +506,7 @@ int cp_prom_from_counters_jsons(const char *const *jsons, unsigned n, FILE *out,
 		rc = convert(cv, jsons, out);
 	}
 	for (unsigned d = 0; docs != NULL && d < n; d++)
-		jval_free(&docs[d]);
+		json_decref(docs[d]);
 	free(docs);
 	free(cv);
 	return rc;

@@ -37,15 +37,17 @@ int cp_prom_sample_double(FILE *out, const char *name, const char *const *label_
 			  const char *const *label_values, unsigned n_labels, double value);
 
 /* Converts one counters JSON object into exposition text: every key gets the "chokepoint_"
- * prefix and the label names of SPEC §7; every known family is written once with HELP and TYPE,
- * samples or not. When extra_name is not NULL, the label extra_name="extra_value" comes first on
- * every sample (e.g. dataplane="dp0"). Numbers are written as they appear in the JSON.
+ * prefix and the label names of its family in common/catalog.h; every family of the catalogue is
+ * written once with HELP and TYPE, samples or not. When extra_name is not NULL, the label
+ * extra_name="extra_value" comes first on every sample (e.g. dataplane="dp0"). Integers are written
+ * as they are, decimals with the fewest digits that read back as the same double ("0.2500" gives
+ * "0.25").
  *
- * The reader takes objects, strings with escapes (valid UTF-8, no NUL), non-negative integers
- * (up to 2^64 - 1) and decimals (with an optional exponent), nesting up to 3 levels; anything else
- * (arrays, true/false/null, negative numbers, string values, duplicate keys), a known key with the
- * wrong shape, or an unknown key whose value is an object is an error. An unknown key with a
- * number value is exported as it is (a counter when it ends in "_total", a gauge otherwise).
+ * The JSON is read with jansson (duplicate keys refused): objects of non-negative numbers (integers
+ * up to 2^63 - 1) or of such objects, nesting up to 3 levels; anything else (arrays,
+ * true/false/null, negative numbers, string values), a known key with the wrong shape, or an
+ * unknown key whose value is an object is an error. An unknown key with a number value is
+ * exported as it is (a counter when it ends in "_total", a gauge otherwise).
  *
  * Returns 0, or -1 with a one-line message in err (when err is not NULL) and nothing written. */
 int cp_prom_from_counters_json(const char *json, FILE *out, const char *extra_name,

@@ -7,7 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "addr.h"
+#include "catalog.h"
 #include "client.h"
 #include "diff.h"
 #include "diag.h"
@@ -366,24 +369,13 @@ static int cmd_grants(const struct subcommand *cmd, const struct cli *cli, int a
 	return rc;
 }
 
-/* The value of "key": N, or of "key": {"sub": N}, in our own counters JSON; 0 when absent. */
-static uint64_t json_u64(const char *j, const char *key, const char *sub)
+/* The value of "key": N, or of "key": {"sub": N}, in a counters JSON; 0 when absent. */
+static uint64_t json_u64(json_t *j, const char *key, const char *sub)
 {
-	char pat[96];
-	snprintf(pat, sizeof(pat), "\"%s\": ", key);
-	const char *at = strstr(j, pat);
-	if (at == NULL)
-		return 0;
-	at += strlen(pat);
-	if (sub != NULL) {
-		const char *end = strchr(at, '}');
-		snprintf(pat, sizeof(pat), "\"%s\": ", sub);
-		at = strstr(at, pat);
-		if (at == NULL || (end != NULL && at > end))
-			return 0;
-		at += strlen(pat);
-	}
-	return strtoull(at, NULL, 10);
+	json_t *v = json_object_get(j, key);
+	if (sub != NULL)
+		v = json_object_get(v, sub);
+	return json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
 }
 
 static int cmd_stats(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv)
@@ -395,13 +387,17 @@ static int cmd_stats(const struct subcommand *cmd, const struct cli *cli, int ar
 	struct cp_reply rep;
 	int rc = call_json(cmd, cli, CP_MSG_COUNTERS, &resp, &rep);
 	if (rc == 0 && rep.json != NULL) {
-		char *j = strndup(rep.json, rep.json_len);
-		if (json || j == NULL) {
+		json_t *j = json ? NULL : json_loadb(rep.json, rep.json_len, 0, NULL);
+		if (j == NULL) {
 			printf("%.*s", (int)rep.json_len, rep.json);
 		} else {
-			static const char *const v[] = {"pass", "drop", "reject"};
+			static const char *const v[] = {
+#define VERDICT_NAME(id, name) name,
+			    CP_VERDICTS(VERDICT_NAME)
+#undef VERDICT_NAME
+			};
 			printf("%-10s %14s %16s\n", "verdict", "packets", "bytes");
-			for (unsigned i = 0; i < 3; i++)
+			for (unsigned i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 				printf("%-10s %14lu %16lu\n", v[i],
 				       (unsigned long)json_u64(j, "packets_total", v[i]),
 				       (unsigned long)json_u64(j, "bytes_total", v[i]));
@@ -413,7 +409,7 @@ static int cmd_stats(const struct subcommand *cmd, const struct cli *cli, int ar
 			       (unsigned long)json_u64(j, "grants_active", NULL),
 			       (unsigned long)json_u64(j, "policy_generation", NULL));
 		}
-		free(j);
+		json_decref(j);
 	}
 	cp_msg_buf_free(&resp);
 	return rc;

@@ -253,38 +253,26 @@ static int save(struct serve *s, char *err, size_t errlen)
 
 static char *status_json(struct serve *s, size_t *len)
 {
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
 	uint64_t now = realtime_ns();
-	if (f == NULL)
-		return NULL;
-	fputs("{\"policy\": ", f);
-	cp_json_str(f, s->policy_path);
-	fprintf(f, ", \"revision\": %u, \"shutoff\": %s, \"uplink_forced\": ", s->revision,
-		s->st.shutoff ? "true" : "false");
-	cp_json_str(f, s->st.uplink[0] ? s->st.uplink : NULL);
-	fputs(", \"dataplanes\": [", f);
-	for (unsigned i = 0; i < s->n_dp; i++) {
-		fprintf(f, "%s{\"socket\": ", i ? ", " : "");
-		cp_json_str(f, s->dp[i].path);
-		fprintf(f, ", \"connected\": %s, \"generation\": %u}",
-			s->dp[i].fd >= 0 ? "true" : "false", s->dp[i].generation);
-	}
-	fputs("], \"grants\": [", f);
+	json_t *dps = json_array(), *grants = json_array();
+	for (unsigned i = 0; i < s->n_dp; i++)
+		json_array_append_new(dps, json_pack("{s:o,s:b,s:I}", "socket",
+						     cp_json_text(s->dp[i].path), "connected",
+						     s->dp[i].fd >= 0, "generation",
+						     (json_int_t)s->dp[i].generation));
 	cp_state_prune(&s->st, now);
 	for (unsigned i = 0; i < s->st.n; i++) {
 		char b[CP_PREFIX_STRLEN];
 		uint64_t d = cp_sgrant_deadline(&s->st.g[i]);
-		fprintf(f, "%s{\"prefix\": \"%s\", \"left_s\": %lu}", i ? ", " : "",
-			cp_prefix_format(&s->st.g[i].pfx, b, sizeof(b)),
-			(unsigned long)((d - now) / 1000000000u));
+		json_array_append_new(grants,
+				      cp_json_grant(cp_prefix_format(&s->st.g[i].pfx, b, sizeof(b)),
+						    (d - now) / 1000000000u));
 	}
-	fputs("]}", f);
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	json_t *o = json_pack("{s:o,s:I,s:b,s:o,s:o,s:o}", "policy", cp_json_text(s->policy_path),
+			      "revision", (json_int_t)s->revision, "shutoff", s->st.shutoff,
+			      "uplink_forced", cp_json_text(s->st.uplink[0] ? s->st.uplink : NULL),
+			      "dataplanes", dps, "grants", grants);
+	return cp_json_dump(o, len);
 }
 
 /* The first connected dataplane's counters (stats, top). */

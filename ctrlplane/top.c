@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "json_scan.h"
+#include <jansson.h>
 
 #define MAX_ROWS 64
 #define SHOW	 8
@@ -49,37 +49,46 @@ struct fill {
 	int slot; /* 0: a, 1: b */
 };
 
-static void take_num(const char *name, size_t len, const char *val, void *arg)
+static void take_num(const char *name, json_t *val, void *arg)
 {
 	struct fill *f = arg;
-	struct row *r = row_of(f->t, name, len);
+	struct row *r = row_of(f->t, name, strlen(name));
 	if (r != NULL)
-		*(f->slot == 0 ? &r->a : &r->b) = strtod(val, NULL);
+		*(f->slot == 0 ? &r->a : &r->b) = json_number_value(val);
 }
 
 /* Ports: {"inside": {"rx": N, "tx": N}, ...} into a (rx) b (tx), or c d for bytes. */
-static void take_port(const char *name, size_t len, const char *val, void *arg)
+static void take_port(const char *name, json_t *val, void *arg)
 {
 	struct fill *f = arg;
-	struct row *r = row_of(f->t, name, len);
+	struct row *r = row_of(f->t, name, strlen(name));
 	if (r == NULL)
 		return;
-	char *obj = strndup(val, 128);
-	if (obj == NULL)
-		return;
-	*(f->slot == 0 ? &r->a : &r->c) = cp_js_num(obj, "rx", NULL);
-	*(f->slot == 0 ? &r->b : &r->d) = cp_js_num(obj, "tx", NULL);
-	free(obj);
+	*(f->slot == 0 ? &r->a : &r->c) = json_number_value(json_object_get(val, "rx"));
+	*(f->slot == 0 ? &r->b : &r->d) = json_number_value(json_object_get(val, "tx"));
 }
 
-static void map(const char *j, const char *key, struct table *t, int slot,
-		void (*fn)(const char *, size_t, const char *, void *))
+/* fn for each member of the object at key (none when it is absent or no object). */
+static void each(json_t *j, const char *key, void (*fn)(const char *, json_t *, void *), void *arg)
+{
+	const char *name;
+	json_t *val;
+	json_object_foreach(json_object_get(j, key), name, val) fn(name, val, arg);
+}
+
+static void map(json_t *j, const char *key, struct table *t, int slot,
+		void (*fn)(const char *, json_t *, void *))
 {
 	struct fill f = {t, slot};
-	cp_js_each(cp_js_find(j, key), fn, &f);
+	each(j, key, fn, &f);
 }
 
-static void read_snap(const char *j, struct snap *s)
+static double num(json_t *j, const char *key)
+{
+	return json_number_value(json_object_get(j, key));
+}
+
+static void read_snap(json_t *j, struct snap *s)
 {
 	map(j, "packets_total", &s->verdict, 0, take_num);
 	map(j, "bytes_total", &s->verdict, 1, take_num);
@@ -89,9 +98,9 @@ static void read_snap(const char *j, struct snap *s)
 	map(j, "category_matches_total", &s->category, 0, take_num);
 	map(j, "drop_reason_total", &s->reason, 0, take_num);
 	map(j, "worker_busy_ratio", &s->busy, 0, take_num);
-	s->flows_active = cp_js_num(j, "flows_active", NULL);
-	s->created = cp_js_num(j, "flows_created_total", NULL);
-	s->evicted = cp_js_num(j, "flows_evicted_total", NULL);
+	s->flows_active = num(j, "flows_active");
+	s->created = num(j, "flows_created_total");
+	s->evicted = num(j, "flows_evicted_total");
 }
 
 /* Rates of cur against prev over dt seconds. */
@@ -127,20 +136,22 @@ static void show_top(const char *title, struct table *t)
 		printf("%-28s %12.0f %14.0f\n", sorted.r[i].name, sorted.r[i].ra, sorted.r[i].a);
 }
 
-static void active_uplink(const char *name, size_t len, const char *val, void *arg)
+static void active_uplink(const char *name, json_t *val, void *arg)
 {
-	if (strtod(val, NULL) == 1)
-		snprintf(arg, 64, "%.*s", (int)len, name);
+	if (json_number_value(val) == 1)
+		snprintf(arg, 64, "%s", name);
 }
 
-static void render(const char *socket, const struct snap *s, double dt, const char *counters,
-		   const char *status)
+static void render(const char *socket, const struct snap *s, double dt, json_t *counters,
+		   json_t *status)
 {
 	char up[64] = "none";
-	cp_js_each(cp_js_find(counters, "uplink_active"), active_uplink, up);
+	size_t i;
+	json_t *g;
+	each(counters, "uplink_active", active_uplink, up);
 	printf("\033[H\033[2Jchokepoint top   %s   policy generation %.0f   uplink %s%s\n", socket,
-	       cp_js_num(counters, "policy_generation", NULL), up,
-	       strstr(status, "\"shutoff\": true") ? "   SHUTOFF" : "");
+	       num(counters, "policy_generation"), up,
+	       json_is_true(json_object_get(status, "shutoff")) ? "   SHUTOFF" : "");
 	printf("\n%-10s %12s %14s\n", "verdict", "packets/s", "bits/s");
 	for (unsigned i = 0; i < s->verdict.n; i++)
 		printf("%-10s %12.0f %14.0f\n", s->verdict.r[i].name, s->verdict.r[i].ra,
@@ -164,13 +175,14 @@ static void render(const char *socket, const struct snap *s, double dt, const ch
 	for (unsigned i = 0; i < s->busy.n; i++)
 		printf(" %s %.0f%%", s->busy.r[i].name, s->busy.r[i].a * 100);
 	printf("\n\n%-44s %s\n", "grant", "left");
-	const char *at = cp_js_find(status, "grants");
-	while (at != NULL && (at = strstr(at, "{\"prefix\": \"")) != NULL) {
-		char pfx[48];
-		unsigned long left;
-		if (sscanf(at, "{\"prefix\": \"%47[^\"]\", \"left_s\": %lu", pfx, &left) == 2)
-			printf("%-44s %lum%02lus\n", pfx, left / 60, left % 60);
-		at++;
+	json_array_foreach(json_object_get(status, "grants"), i, g)
+	{
+		const char *pfx = json_string_value(json_object_get(g, "prefix"));
+		json_t *left = json_object_get(g, "left_s");
+		if (pfx != NULL && json_is_integer(left)) {
+			unsigned long l = (unsigned long)json_integer_value(left);
+			printf("%-44s %lum%02lus\n", pfx, l / 60, l % 60);
+		}
 	}
 	fflush(stdout);
 }
@@ -188,9 +200,13 @@ int cp_top_run(const char *socket, long count, cp_top_fetch fetch, void *arg)
 	double t_prev = 0;
 	memset(&prev, 0, sizeof(prev));
 	for (long n = 0; count < 0 || n < count; n++) {
-		char *counters = NULL, *status = NULL;
-		if (fetch(arg, &counters, &status) != 0)
+		char *counters_text = NULL, *status_text = NULL;
+		if (fetch(arg, &counters_text, &status_text) != 0)
 			return 1;
+		json_t *counters = json_loads(counters_text, 0, NULL);
+		json_t *status = json_loads(status_text, 0, NULL);
+		free(counters_text);
+		free(status_text);
 		double t = mono(), dt = n > 0 ? t - t_prev : 0;
 		memset(&cur, 0, sizeof(cur));
 		read_snap(counters, &cur);
@@ -205,8 +221,8 @@ int cp_top_run(const char *socket, long count, cp_top_fetch fetch, void *arg)
 		render(socket, &show, dt, counters, status);
 		prev = cur;
 		t_prev = t;
-		free(counters);
-		free(status);
+		json_decref(counters);
+		json_decref(status);
 		if (count < 0 || n + 1 < count)
 			sleep(1);
 	}

@@ -1,12 +1,12 @@
 /* Summing and writing counters (see counters_out.h). Main lcore only. */
 #include "counters_out.h"
 
+#include <jansson.h>
 #include <limits.h>
 #include <string.h>
 
 #include "view_build.h"
 #include "dp.h"
-#include "json_out.h"
 #include "xdp_filter.h"
 
 #include <rte_ethdev.h>
@@ -26,128 +26,168 @@ static uint64_t flows_active(const struct cp_dp *dp)
 	return n;
 }
 
+/* One member per line, each value on its line as jansson writes it without indent (", " and ": "
+ * between items): the layout counters.json has always had. */
+static void write_members(FILE *f, json_t *o)
+{
+	const char *key;
+	json_t *v;
+	size_t i = 0, n = json_object_size(o);
+	fputs("{\n", f);
+	json_object_foreach(o, key, v)
+	{
+		fprintf(f, "  \"%s\": ", key);
+		json_dumpf(v, f, JSON_ENCODE_ANY | JSON_REAL_PRECISION(4));
+		fputs(++i < n ? ",\n" : "\n", f);
+	}
+	fputs("}\n", f);
+}
+
+static json_t *u64(uint64_t v)
+{
+	return json_integer((json_int_t)v);
+}
+
+/* A name the policy or the deployment chose, as a key (checked where it was loaded). */
+static void set_named(json_t *o, const char *name, json_t *v)
+{
+	json_object_set_new_nocheck(o, name, v);
+}
+
 struct rule_emit {
-	FILE *f;
-	int field; /* 0 packets, 1 bytes */
-	bool first;
+	json_t *o;
+	int field; /* 0 packets (or matches), 1 bytes (or flows) */
 };
 
 static void emit_rule(const char *name, uint64_t pkts, uint64_t bytes, void *arg)
 {
 	struct rule_emit *e = arg;
-	fputs(e->first ? "" : ", ", e->f);
-	cp_json_str(e->f, name);
-	fprintf(e->f, ": %lu", (unsigned long)(e->field == 0 ? pkts : bytes));
-	e->first = false;
+	set_named(e->o, name, u64(e->field == 0 ? pkts : bytes));
 }
 
-static void verdict_map(FILE *f, const char *key, const uint64_t *v)
+/* name -> the two counters of each rule (category: false) or category (true). */
+static void named_pair(json_t *root, const char *key0, const char *key1, struct cp_ctl *ctl,
+		       bool category)
 {
-	fprintf(f, "  \"%s\": {", key);
-	for (unsigned i = 0; i < CP_V_MAX; i++)
-		fprintf(f, "%s\"%s\": %lu", i ? ", " : "", cp_verdict_name((enum cp_verdict)i),
-			(unsigned long)v[i]);
-	fputs("},\n", f);
+	for (int field = 0; field < 2; field++) {
+		struct rule_emit e = {json_object(), field};
+		if (category)
+			cp_ctl_category_counters(ctl, emit_rule, &e);
+		else
+			cp_ctl_rule_counters(ctl, emit_rule, &e);
+		json_object_set_new(root, field == 0 ? key0 : key1, e.o);
+	}
 }
 
-void cp_counters_json(FILE *f, struct cp_dp *dp, struct cp_ctl *ctl, uint64_t now)
+static json_t *verdict_map(const uint64_t *v)
+{
+	json_t *o = json_object();
+	for (unsigned i = 0; i < CP_V_MAX; i++)
+		json_object_set_new(o, cp_verdict_name((enum cp_verdict)i), u64(v[i]));
+	return o;
+}
+
+static json_t *extract_map(const struct cp_wcounters *s)
+{
+	static const char *const outcomes[CP_XO_MAX] = {
+#define OUTCOME_NAME(id, name) [CP_XO_##id] = name,
+	    CP_EXTRACT_OUTCOMES(OUTCOME_NAME)
+#undef OUTCOME_NAME
+	};
+	json_t *o = json_object();
+	for (int x = 0; x < CP_NAME_FIELDS; x++) {
+		json_t *e = json_object();
+		for (int k = 0; k < CP_XO_MAX; k++)
+			json_object_set_new(e, outcomes[k], u64(s->extract[x][k]));
+		json_object_set_new(o, cp_field_name((enum cp_field)x), e);
+	}
+	return o;
+}
+
+/* port -> {"rx": N, "tx": N} */
+static json_t *port_map(const struct cp_dp *dp, const uint64_t *rx, const uint64_t *tx)
+{
+	json_t *o = json_object();
+	for (unsigned p = 0; p < dp->n_ports; p++)
+		set_named(o, dp->ports[p].name,
+			  json_pack("{s:I,s:I}", "rx", (json_int_t)rx[p], "tx", (json_int_t)tx[p]));
+	return o;
+}
+
+static json_t *counters_object(struct cp_dp *dp, struct cp_ctl *ctl, uint64_t now)
 {
 	struct cp_wcounters s;
+	json_t *root = json_object(), *o;
 	sum(dp, &s);
-	fputs("{\n", f);
-	verdict_map(f, "packets_total", s.verdict_pkts);
-	verdict_map(f, "bytes_total", s.verdict_bytes);
-	for (int field = 0; field < 2; field++) {
-		struct rule_emit e = {f, field, true};
-		fprintf(f, "  \"%s\": {", field == 0 ? "rule_packets_total" : "rule_bytes_total");
-		cp_ctl_rule_counters(ctl, emit_rule, &e);
-		fputs("},\n", f);
-	}
-	for (int field = 0; field < 2; field++) {
-		struct rule_emit e = {f, field, true};
-		fprintf(f, "  \"%s\": {",
-			field == 0 ? "category_matches_total" : "category_flows_total");
-		cp_ctl_category_counters(ctl, emit_rule, &e);
-		fputs("},\n", f);
-	}
-	fputs("  \"extract_total\": {", f);
-	static const char *const ext[3] = {"sni", "host", "dns"};
-	static const char *const outc[3] = {"parsed", "malformed", "truncated"};
-	for (int x = 0; x < 3; x++) {
-		fprintf(f, "%s\"%s\": {", x ? ", " : "", ext[x]);
-		for (int o = 0; o < 3; o++)
-			fprintf(f, "%s\"%s\": %lu", o ? ", " : "", outc[o],
-				(unsigned long)s.extract[x][o]);
-		fputs("}", f);
-	}
-	fputs("},\n", f);
-	fputs("  \"drop_reason_total\": {", f);
-	bool first = true;
-	for (unsigned r = 1; r < CP_R_MAX; r++) {
-		if (s.reason[r] == 0)
-			continue;
-		fprintf(f, "%s\"%s\": %lu", first ? "" : ", ", cp_reason_name((enum cp_reason)r),
-			(unsigned long)s.reason[r]);
-		first = false;
-	}
-	fputs("},\n", f);
+	json_object_set_new(root, "packets_total", verdict_map(s.verdict_pkts));
+	json_object_set_new(root, "bytes_total", verdict_map(s.verdict_bytes));
+	named_pair(root, "rule_packets_total", "rule_bytes_total", ctl, false);
+	named_pair(root, "category_matches_total", "category_flows_total", ctl, true);
+	json_object_set_new(root, "extract_total", extract_map(&s));
+	o = json_object();
+	for (unsigned r = 1; r < CP_R_MAX; r++)
+		if (s.reason[r] != 0)
+			json_object_set_new(o, cp_reason_name((enum cp_reason)r), u64(s.reason[r]));
+	json_object_set_new(root, "drop_reason_total", o);
 	/* The XDP pre-filter's drops (net_af_xdp ports running it): SPEC §7's drop reasons at
 	 * stage "xdp"; absent when no port runs the filter. */
 	uint64_t xdp[CP_XDP_R_MAX];
 	if (!dp->replay && cp_xdp_drops_total(xdp)) {
-		fputs("  \"xdp_drop_total\": {", f);
+		o = json_object();
 		for (unsigned r = 0; r < CP_XDP_R_MAX; r++)
-			fprintf(f, "%s\"%s\": %lu", r ? ", " : "",
-				cp_xdp_reason_name((enum cp_xdp_reason)r), (unsigned long)xdp[r]);
-		fputs("},\n", f);
+			json_object_set_new(o, cp_xdp_reason_name((enum cp_xdp_reason)r),
+					    u64(xdp[r]));
+		json_object_set_new(root, "xdp_drop_total", o);
 	}
-	fputs("  \"port_packets_total\": {", f);
-	for (unsigned p = 0; p < dp->n_ports; p++)
-		fprintf(f, "%s\"%s\": {\"rx\": %lu, \"tx\": %lu}", p ? ", " : "", dp->ports[p].name,
-			(unsigned long)s.port_rx_pkts[p], (unsigned long)s.port_tx_pkts[p]);
-	fputs("},\n  \"port_bytes_total\": {", f);
-	for (unsigned p = 0; p < dp->n_ports; p++)
-		fprintf(f, "%s\"%s\": {\"rx\": %lu, \"tx\": %lu}", p ? ", " : "", dp->ports[p].name,
-			(unsigned long)s.port_rx_bytes[p], (unsigned long)s.port_tx_bytes[p]);
-	fputs("},\n  \"port_missed_total\": {", f);
+	json_object_set_new(root, "port_packets_total",
+			    port_map(dp, s.port_rx_pkts, s.port_tx_pkts));
+	json_object_set_new(root, "port_bytes_total",
+			    port_map(dp, s.port_rx_bytes, s.port_tx_bytes));
+	o = json_object();
 	for (unsigned p = 0; p < dp->n_ports; p++) {
 		struct rte_eth_stats st = {0};
 		/* Replay's logical ports share one in-memory port that never misses. */
 		if (!dp->replay)
 			rte_eth_stats_get(dp->ports[p].port_id, &st);
-		fprintf(f, "%s\"%s\": %lu", p ? ", " : "", dp->ports[p].name,
-			(unsigned long)st.imissed);
+		set_named(o, dp->ports[p].name, u64(st.imissed));
 	}
-	fputs("},\n", f);
-	fprintf(f, "  \"flows_active\": %lu,\n", (unsigned long)flows_active(dp));
-#define CP_COUNTER_JSON(field, name, help)                                                         \
-	fprintf(f, "  \"%s\": %lu,\n", name, (unsigned long)s.field);
+	json_object_set_new(root, "port_missed_total", o);
+	json_object_set_new(root, "flows_active", u64(flows_active(dp)));
+#define CP_COUNTER_JSON(field, name, help) json_object_set_new(root, name, u64(s.field));
 	CP_SCALAR_COUNTERS(CP_COUNTER_JSON)
 #undef CP_COUNTER_JSON
-	fprintf(f, "  \"grants_active\": %u,\n", cp_grants_active(&ctl->grants, now));
-	fprintf(f, "  \"uplink_changes_total\": %lu,\n", (unsigned long)ctl->uplink_changes);
-	fprintf(f, "  \"policy_generation\": %u,\n", ctl->pol != NULL ? ctl->pol->gen : 0);
-	fputs("  \"uplink_active\": {", f);
-	first = true;
-	for (unsigned p = 0; p < dp->n_ports; p++) {
-		if (dp->ports[p].role != CP_ROLE_UPLINK)
-			continue;
-		fprintf(f, "%s\"%s\": %d", first ? "" : ", ", dp->ports[p].name, ctl->uplink == p);
-		first = false;
-	}
-	fputs("}", f);
-	/* Timing depends on the machine: left out of replay outputs, which must be reproducible. */
+	json_object_set_new(root, "grants_active", u64(cp_grants_active(&ctl->grants, now)));
+	json_object_set_new(root, "uplink_changes_total", u64(ctl->uplink_changes));
+	json_object_set_new(root, "policy_generation", u64(ctl->pol != NULL ? ctl->pol->gen : 0));
+	o = json_object();
+	for (unsigned p = 0; p < dp->n_ports; p++)
+		if (dp->ports[p].role == CP_ROLE_UPLINK)
+			set_named(o, dp->ports[p].name, u64(ctl->uplink == p));
+	json_object_set_new(root, "uplink_active", o);
+	/* Timing depends on the machine: left out of replay outputs, which must be reproducible.
+	 * Four decimals, as a ratio is worth. */
 	if (!dp->replay) {
-		fputs(",\n  \"worker_busy_ratio\": {", f);
+		o = json_object();
 		for (unsigned w = 0; w < dp->n_workers; w++) {
 			const struct cp_wcounters *c = &dp->workers[w].c;
-			fprintf(f, "%s\"%u\": %.4f", w ? ", " : "", w,
-				c->total_cycles ? (double)c->busy_cycles / (double)c->total_cycles
-						: 0.0);
+			char k[16];
+			double r = c->total_cycles
+				       ? (double)c->busy_cycles / (double)c->total_cycles
+				       : 0.0;
+			snprintf(k, sizeof(k), "%u", w);
+			json_object_set_new(o, k,
+					    json_real((double)(uint64_t)(r * 1e4 + 0.5) / 1e4));
 		}
-		fputs("}", f);
+		json_object_set_new(root, "worker_busy_ratio", o);
 	}
-	fputs("\n}\n", f);
+	return root;
+}
+
+void cp_counters_json(FILE *f, struct cp_dp *dp, struct cp_ctl *ctl, uint64_t now)
+{
+	json_t *root = counters_object(dp, ctl, now);
+	write_members(f, root);
+	json_decref(root);
 }
 
 int cp_counters_write_file(struct cp_dp *dp, struct cp_ctl *ctl, uint64_t now, const char *dir)

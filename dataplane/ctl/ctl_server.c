@@ -92,19 +92,20 @@ static void reply_ok(struct cp_msg_buf *out, const struct cp_msg *m, const char 
 static int load_hs_dbs(const struct cp_req_install_policy *r, const struct cp_policy_src *p,
 		       struct cp_hs_dbs *dbs, char *err, size_t errlen)
 {
-	static const char *const names[CP_DB_MAX] = {
-	    "sni", "host", "dns", "payload", "sni regex", "host regex", "dns regex"};
 	if (cp_hs_ids(p, dbs) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	for (unsigned f = 0; f < CP_DB_MAX; f++) {
 		const char *want = f == CP_FIELD_PAYLOAD ? "Mode: STREAM" : "Mode: BLOCK";
+		const char *field = cp_field_name(f < CP_DB_SNI_RE ? f : f - CP_DB_SNI_RE);
+		const char *kind = f < CP_DB_SNI_RE ? "" : " regex";
 		char *info = NULL;
 		bool ok;
 		if ((r->hs_db[f].data != NULL) != (dbs->n_ids[f] > 0)) {
 			snprintf(err, errlen,
-				 "policy refused: %s patterns and database do not agree", names[f]);
+				 "policy refused: %s%s patterns and database do not agree", field,
+				 kind);
 			goto fail;
 		}
 		if (r->hs_db[f].data == NULL)
@@ -113,7 +114,8 @@ static int load_hs_dbs(const struct cp_req_install_policy *r, const struct cp_po
 					    &dbs->db[f]) != HS_SUCCESS) {
 			dbs->db[f] = NULL;
 			snprintf(err, errlen,
-				 "policy refused: the %s database does not deserialize", names[f]);
+				 "policy refused: the %s%s database does not deserialize", field,
+				 kind);
 			goto fail;
 		}
 		ok = hs_database_info(dbs->db[f], &info) == HS_SUCCESS && info != NULL &&
@@ -121,7 +123,8 @@ static int load_hs_dbs(const struct cp_req_install_policy *r, const struct cp_po
 		free(info);
 		if (!ok) {
 			snprintf(err, errlen,
-				 "policy refused: the %s database is of the wrong mode", names[f]);
+				 "policy refused: the %s%s database is of the wrong mode", field,
+				 kind);
 			goto fail;
 		}
 	}
@@ -138,7 +141,7 @@ static int do_install(struct cp_ctl *ctl, const struct cp_req_install_policy *r,
 	const char *name = r->path[0] != '\0' ? r->path : "pushed-policy";
 	struct cp_hs_dbs dbs;
 	cp_diag_init(&d);
-	struct cp_policy_src *p = cp_policy_load_text(name, (const char *)r->text, r->text_len, &d);
+	struct cp_policy_src *p = cp_policy_read_text(name, (const char *)r->text, r->text_len, &d);
 	if (p == NULL) {
 		/* The first problem says enough on one line; the control plane ran check before. */
 		snprintf(err, errlen, "policy refused: %s",
@@ -190,37 +193,29 @@ static int do_grants_set(struct cp_ctl *ctl, const struct cp_req_grants_set *r, 
 
 static char *status_json(struct cp_ctl *ctl, uint64_t now, size_t *len)
 {
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
-	if (f == NULL)
-		return NULL;
 	struct cp_dp *dp = ctl->dp;
-	fprintf(f, "{\"policy_generation\": %u, \"policy\": ", ctl->pol ? ctl->pol->gen : 0);
-	cp_json_str(f, ctl->pol ? ctl->pol->src->file : NULL);
-	fprintf(f, ", \"shutoff\": %s, \"uplink\": ", ctl->shutoff ? "true" : "false");
-	cp_json_str(f, ctl->uplink != CP_NO_PORT ? dp->ports[ctl->uplink].name : NULL);
-	fputs(", \"uplink_forced\": ", f);
-	cp_json_str(f, ctl->forced_uplink >= 0 ? dp->ports[ctl->forced_uplink].name : NULL);
-	fprintf(f, ", \"workers\": %u, \"swap_us\": %.1f, \"grants\": [", dp->n_workers,
-		dp->tsc_hz ? (double)ctl->last_swap_cycles * 1e6 / (double)dp->tsc_hz : 0.0);
-	bool first = true;
+	double swap_us =
+	    dp->tsc_hz ? (double)ctl->last_swap_cycles * 1e6 / (double)dp->tsc_hz : 0.0;
+	json_t *grants = json_array();
 	for (unsigned i = 0; i < ctl->grants.n; i++) {
 		const struct cp_grant *g = &ctl->grants.g[i];
 		uint64_t d = cp_grant_deadline(g);
 		char b[CP_PREFIX_STRLEN];
 		if (d <= now)
 			continue;
-		fprintf(f, "%s{\"prefix\": \"%s\", \"left_s\": %lu}", first ? "" : ", ",
-			cp_prefix_format(&g->pfx, b, sizeof(b)),
-			(unsigned long)((d - now) / 1000000000u));
-		first = false;
+		json_array_append_new(grants, cp_json_grant(cp_prefix_format(&g->pfx, b, sizeof(b)),
+							    (d - now) / 1000000000u));
 	}
-	fputs("]}", f);
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	json_t *o = json_pack(
+	    "{s:I,s:o,s:b,s:o,s:o,s:I,s:o,s:o}", "policy_generation",
+	    (json_int_t)(ctl->pol ? ctl->pol->gen : 0), "policy",
+	    cp_json_text(ctl->pol ? ctl->pol->src->file : NULL), "shutoff", ctl->shutoff, "uplink",
+	    cp_json_text(ctl->uplink != CP_NO_PORT ? dp->ports[ctl->uplink].name : NULL),
+	    "uplink_forced",
+	    cp_json_text(ctl->forced_uplink >= 0 ? dp->ports[ctl->forced_uplink].name : NULL),
+	    "workers", (json_int_t)dp->n_workers, "swap_us", cp_json_tenths(swap_us), "grants",
+	    grants);
+	return cp_json_dump(o, len);
 }
 
 static char *counters_json(struct cp_ctl *ctl, uint64_t now, size_t *len)

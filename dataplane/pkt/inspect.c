@@ -99,8 +99,6 @@ static inline bool has_names(const struct cp_payload_rt *pl, int f)
 	return pl->dbs.db[f] != NULL || pl->dbs.db[CP_DB_SNI_RE + f] != NULL;
 }
 
-enum { OUT_PARSED = 0, OUT_MALFORMED = 1, OUT_TRUNCATED = 2 };
-
 /* One extractor over the initiator's bytes s[0..len): true when it is finished. cut: len stops
  * short of the datagram (inspect_bytes), so what is not complete is truncated, not malformed. */
 static bool extract_one(struct cp_payload_rt *pl, unsigned w, int field, const uint8_t *s,
@@ -113,7 +111,7 @@ static bool extract_one(struct cp_payload_rt *pl, unsigned w, int field, const u
 			    ? cp_extract_http_host(s, len, name, sizeof(name), &nlen)
 			    : cp_extract_dns(s, len, tcp, name, sizeof(name), &nlen);
 	if (cut && (r == CP_EXT_MORE || r == CP_EXT_MALFORMED)) {
-		out->c->extract[field][OUT_TRUNCATED]++;
+		out->c->extract[field][CP_XO_TRUNCATED]++;
 		return true;
 	}
 	switch (r) {
@@ -121,13 +119,13 @@ static bool extract_one(struct cp_payload_rt *pl, unsigned w, int field, const u
 		return false;
 	case CP_EXT_FOUND:
 		scan_name(pl, w, field, name, nlen, out);
-		out->c->extract[field][OUT_PARSED]++;
+		out->c->extract[field][CP_XO_PARSED]++;
 		break;
 	case CP_EXT_NONE:
-		out->c->extract[field][OUT_PARSED]++;
+		out->c->extract[field][CP_XO_PARSED]++;
 		break;
 	case CP_EXT_MALFORMED:
-		out->c->extract[field][OUT_MALFORMED]++;
+		out->c->extract[field][CP_XO_MALFORMED]++;
 		break;
 	case CP_EXT_NOT_THIS:
 		break;
@@ -148,7 +146,7 @@ static void names_truncated(struct cp_insp *x, struct cp_insp_out *out)
 {
 	for (int f = 0; f < CP_NAME_BITS; f++)
 		if (x->names & (1u << f))
-			out->c->extract[f][OUT_TRUNCATED]++;
+			out->c->extract[f][CP_XO_TRUNCATED]++;
 	x->names = 0;
 }
 

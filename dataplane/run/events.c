@@ -1,8 +1,10 @@
-/* Loads the replay events file (SPEC §6): one strict, flat JSON object a line, checked key by key
+/* Loads the replay events file (SPEC §6): one flat JSON object a line (jansson), checked key by key
  * into struct cp_event, every bad line reported as FILE:LINE, the result sorted by time. */
 #include "events.h"
 
 #include <errno.h>
+#include <jansson.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,251 +20,47 @@
 #define MAX_PERIOD_S (10 * MAX_AT_S)	   /* "for" and "renew_every": 100 years */
 #define MAX_EXP	     100000		   /* exponents are clamped here before use */
 
-/* ---- A strict JSON object of scalars, one line. ---- */
+/* ---- One line: a flat JSON object (jansson), duplicate keys refused. ---- */
 
-enum jtype { J_STRING, J_NUMBER, J_TRUE, J_FALSE, J_NULL };
-
-struct jmember {
-	const char *key; /* NUL-terminated, in the parser's scratch buffer */
-	enum jtype type;
-	const char *str; /* J_STRING: decoded, NUL-terminated (never holds a NUL) */
-	const char *num; /* J_NUMBER: the number's text in the line */
-	size_t num_len;
-};
-
-struct jparser {
-	const char *s;
-	size_t len, pos;
-	char *scratch; /* decoded strings; never longer than the line */
-	size_t used;
-	struct jmember m[MAX_MEMBERS];
-	unsigned n;
-	char *err;
-};
-
-static int jfail(struct jparser *j, const char *what)
+/* Parse s[0..len) as one object of scalars and nothing else; NULL with the message in err. */
+static json_t *parse_object(const char *s, size_t len, char *err)
 {
-	snprintf(j->err, ERR_LEN, "bad JSON at column %zu: %s", j->pos + 1, what);
-	return -1;
-}
-
-static void skip_ws(struct jparser *j)
-{
-	while (j->pos < j->len && (j->s[j->pos] == ' ' || j->s[j->pos] == '\t' ||
-				   j->s[j->pos] == '\n' || j->s[j->pos] == '\r'))
-		j->pos++;
-}
-
-static int peek(const struct jparser *j)
-{
-	return j->pos < j->len ? (unsigned char)j->s[j->pos] : -1;
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* \uXXXX after the backslash and 'u': only ASCII other than NUL is accepted. */
-static int parse_uescape(struct jparser *j, char *outc)
-{
-	unsigned v = 0;
-	for (int i = 0; i < 4; i++) {
-		int h = hexval(peek(j));
-		if (h < 0)
-			return jfail(j, "bad \\u escape");
-		v = v * 16 + (unsigned)h;
-		j->pos++;
+	json_error_t je;
+	const char *key;
+	json_t *v, *m;
+	v = json_loadb(s, len, JSON_REJECT_DUPLICATES, &je);
+	if (v == NULL) {
+		snprintf(err, ERR_LEN, "bad JSON at column %d: %s", je.column, je.text);
+		return NULL;
 	}
-	if (v == 0 || v > 0x7f)
-		return jfail(j, "only ASCII other than NUL may be written as \\u");
-	*outc = (char)v;
-	return 0;
-}
-
-static int parse_escape(struct jparser *j, char *outc)
-{
-	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-	int c = peek(j);
-	const char *at = c > 0 ? strchr(from, c) : NULL;
-	if (c == 'u') {
-		j->pos++;
-		return parse_uescape(j, outc);
+	if (!json_is_object(v)) {
+		snprintf(err, ERR_LEN, "bad JSON: an object '{...}' expected");
+		json_decref(v);
+		return NULL;
 	}
-	if (at == NULL)
-		return jfail(j, "bad escape in string");
-	*outc = to[at - from];
-	j->pos++;
-	return 0;
-}
-
-/* A string at the opening quote; its decoded text goes to the scratch buffer. */
-static int parse_string(struct jparser *j, const char **out)
-{
-	char *dst = j->scratch + j->used;
-	size_t n = 0;
-	j->pos++; /* the opening quote */
-	for (;;) {
-		int c = peek(j);
-		if (c < 0)
-			return jfail(j, "unterminated string");
-		if (c < 0x20)
-			return jfail(j, "control character in string");
-		if (c == '"')
-			break;
-		if (c == '\\') {
-			j->pos++;
-			if (parse_escape(j, &dst[n]) != 0)
-				return -1;
-		} else {
-			dst[n] = (char)c;
-			j->pos++;
-		}
-		n++;
+	if (json_object_size(v) > MAX_MEMBERS) {
+		snprintf(err, ERR_LEN, "bad JSON: too many keys");
+		json_decref(v);
+		return NULL;
 	}
-	j->pos++; /* the closing quote */
-	dst[n] = '\0';
-	j->used += n + 1;
-	*out = dst;
-	return 0;
-}
-
-static size_t skip_digits(struct jparser *j)
-{
-	size_t start = j->pos;
-	while (peek(j) >= '0' && peek(j) <= '9')
-		j->pos++;
-	return j->pos - start;
-}
-
-/* A number per the JSON grammar; its text is kept for an exact conversion later. */
-static int parse_number(struct jparser *j, struct jmember *m)
-{
-	size_t start = j->pos, int_digits;
-	if (peek(j) == '-')
-		j->pos++;
-	int_digits = skip_digits(j);
-	if (int_digits == 0)
-		return jfail(j, "bad number");
-	if (int_digits > 1 && j->s[j->pos - int_digits] == '0')
-		return jfail(j, "number with a leading zero");
-	if (peek(j) == '.') {
-		j->pos++;
-		if (skip_digits(j) == 0)
-			return jfail(j, "bad number: digits must follow '.'");
-	}
-	if (peek(j) == 'e' || peek(j) == 'E') {
-		j->pos++;
-		if (peek(j) == '+' || peek(j) == '-')
-			j->pos++;
-		if (skip_digits(j) == 0)
-			return jfail(j, "bad number: digits must follow the exponent");
-	}
-	m->type = J_NUMBER;
-	m->num = j->s + start;
-	m->num_len = j->pos - start;
-	return 0;
-}
-
-static int parse_word(struct jparser *j, const char *word, enum jtype t, struct jmember *m)
-{
-	size_t n = strlen(word);
-	if (j->len - j->pos < n || memcmp(j->s + j->pos, word, n) != 0)
-		return jfail(j, "unexpected character");
-	j->pos += n;
-	m->type = t;
-	return 0;
-}
-
-static int parse_value(struct jparser *j, struct jmember *m)
-{
-	int c = peek(j);
-	switch (c) {
-	case '"':
-		m->type = J_STRING;
-		return parse_string(j, &m->str);
-	case 't':
-		return parse_word(j, "true", J_TRUE, m);
-	case 'f':
-		return parse_word(j, "false", J_FALSE, m);
-	case 'n':
-		return parse_word(j, "null", J_NULL, m);
-	case '{':
-	case '[':
-		return jfail(j, "nested objects and arrays are not allowed");
-	default:
-		if (c == '-' || (c >= '0' && c <= '9'))
-			return parse_number(j, m);
-		return jfail(j, c < 0 ? "value expected" : "unexpected character");
-	}
-}
-
-static int parse_member(struct jparser *j)
-{
-	struct jmember *m;
-	if (peek(j) != '"')
-		return jfail(j, "string key expected");
-	if (j->n == MAX_MEMBERS)
-		return jfail(j, "too many keys");
-	m = &j->m[j->n];
-	if (parse_string(j, &m->key) != 0)
-		return -1;
-	for (unsigned i = 0; i < j->n; i++)
-		if (strcmp(j->m[i].key, m->key) == 0)
-			return jfail(j, "duplicate key");
-	skip_ws(j);
-	if (peek(j) != ':')
-		return jfail(j, "':' expected after key");
-	j->pos++;
-	skip_ws(j);
-	if (parse_value(j, m) != 0)
-		return -1;
-	j->n++;
-	return 0;
-}
-
-/* Parse s[0..len) as one object and nothing else. */
-static int parse_object(struct jparser *j)
-{
-	skip_ws(j);
-	if (peek(j) != '{')
-		return jfail(j, "an object '{...}' expected");
-	j->pos++;
-	skip_ws(j);
-	if (peek(j) == '}') {
-		j->pos++;
-	} else {
-		for (;;) {
-			if (parse_member(j) != 0)
-				return -1;
-			skip_ws(j);
-			if (peek(j) == '}') {
-				j->pos++;
-				break;
-			}
-			if (peek(j) != ',')
-				return jfail(j, "',' or '}' expected");
-			j->pos++;
-			skip_ws(j);
+	json_object_foreach(v, key, m)
+	{
+		if (json_is_object(m) || json_is_array(m)) {
+			snprintf(err, ERR_LEN,
+				 "bad JSON: \"%.64s\": nested objects and arrays are not allowed",
+				 key);
+			json_decref(v);
+			return NULL;
 		}
 	}
-	skip_ws(j);
-	if (j->pos != j->len)
-		return jfail(j, "trailing characters after the object");
-	return 0;
+	return v;
 }
 
-/* ---- Numbers and durations to nanoseconds, exactly. ---- */
+/* ---- Numbers and durations to nanoseconds. ---- */
 
-/* The JSON number text (already validated) as nanoseconds, sub-nanosecond digits dropped.
- * Returns 0, or -1 when negative (and not zero) or above max_ns. */
-static int number_to_ns(const char *s, size_t len, uint64_t max_ns, uint64_t *ns)
+/* A decimal number's text as nanoseconds, exactly, sub-nanosecond digits dropped. Returns 0, or -1
+ * when negative (and not zero) or above max_ns. */
+static int text_to_ns(const char *s, size_t len, uint64_t max_ns, uint64_t *ns)
 {
 	char digits[MAX_LINE + 1];
 	size_t nd = 0, i = 0, frac = 0;
@@ -318,19 +116,40 @@ static int number_to_ns(const char *s, size_t len, uint64_t max_ns, uint64_t *ns
 	return 0;
 }
 
+/* A JSON number of seconds as nanoseconds: integers exactly, decimals through the shortest text
+ * that reads back as the same double (0.1 is 100000000 ns). */
+static int number_to_ns(const json_t *m, uint64_t max_ns, uint64_t *ns)
+{
+	char text[64];
+	if (json_is_integer(m)) {
+		snprintf(text, sizeof(text), "%lld", (long long)json_integer_value(m));
+	} else {
+		double v = json_real_value(m);
+		if (!isfinite(v))
+			return -1;
+		for (int prec = 1; prec <= 17; prec++) {
+			snprintf(text, sizeof(text), "%.*e", prec - 1, v);
+			if (strtod(text, NULL) == v)
+				break;
+		}
+	}
+	return text_to_ns(text, strlen(text), max_ns, ns);
+}
+
 /* "for"/"renew_every": seconds as a number, or a duration string; > 0 and at most 100 years. */
-static int period_ns(const struct jmember *m, const char *key, uint64_t *ns, char *err)
+static int period_ns(const json_t *m, const char *key, uint64_t *ns, char *err)
 {
 	uint64_t s;
-	if (m->type == J_NUMBER) {
-		if (number_to_ns(m->num, m->num_len, MAX_PERIOD_S * NS_PER_S, ns) != 0) {
+	if (json_is_number(m)) {
+		if (number_to_ns(m, MAX_PERIOD_S * NS_PER_S, ns) != 0) {
 			snprintf(err, ERR_LEN, "\"%s\" must be a number of seconds in (0, %llu]",
 				 key, MAX_PERIOD_S);
 			return -1;
 		}
-	} else if (m->type == J_STRING) {
-		if (cp_duration_parse(m->str, &s) != 0 || s > MAX_PERIOD_S) {
-			snprintf(err, ERR_LEN, "\"%s\": bad duration \"%.64s\"", key, m->str);
+	} else if (json_is_string(m)) {
+		if (cp_duration_parse(json_string_value(m), &s) != 0 || s > MAX_PERIOD_S) {
+			snprintf(err, ERR_LEN, "\"%s\": bad duration \"%.64s\"", key,
+				 json_string_value(m));
 			return -1;
 		}
 		*ns = s * NS_PER_S;
@@ -361,12 +180,10 @@ static const char *const kind_keys[][6] = {
     [CP_EV_POLICY] = {"at", "do", "file", NULL},
 };
 
-static const struct jmember *find(const struct jparser *j, const char *key)
+/* The string value of m, or NULL when m is not a string. */
+static const char *str(const json_t *m)
 {
-	for (unsigned i = 0; i < j->n; i++)
-		if (strcmp(j->m[i].key, key) == 0)
-			return &j->m[i];
-	return NULL;
+	return json_string_value(m);
 }
 
 static bool key_allowed(enum cp_event_kind k, const char *key)
@@ -377,61 +194,60 @@ static bool key_allowed(enum cp_event_kind k, const char *key)
 	return false;
 }
 
-static int get_kind(const struct jparser *j, enum cp_event_kind *k, char *err)
+static int get_kind(const json_t *j, enum cp_event_kind *k, char *err)
 {
-	const struct jmember *m = find(j, "do");
+	const json_t *m = json_object_get(j, "do");
 	if (m == NULL) {
 		snprintf(err, ERR_LEN, "missing \"do\"");
 		return -1;
 	}
-	if (m->type != J_STRING) {
+	if (str(m) == NULL) {
 		snprintf(err, ERR_LEN, "\"do\" must be a string");
 		return -1;
 	}
 	for (unsigned i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++) {
-		if (strcmp(m->str, kind_names[i]) == 0) {
+		if (strcmp(str(m), kind_names[i]) == 0) {
 			*k = (enum cp_event_kind)i;
 			return 0;
 		}
 	}
 	snprintf(err, ERR_LEN,
 		 "unknown \"do\": \"%.64s\" (grant, renew, revoke, shutoff, restore or policy)",
-		 m->str);
+		 str(m));
 	return -1;
 }
 
-static int get_at(const struct jparser *j, uint64_t *at_ns, char *err)
+static int get_at(const json_t *j, uint64_t *at_ns, char *err)
 {
-	const struct jmember *m = find(j, "at");
+	const json_t *m = json_object_get(j, "at");
 	if (m == NULL) {
 		snprintf(err, ERR_LEN, "missing \"at\"");
 		return -1;
 	}
-	if (m->type != J_NUMBER ||
-	    number_to_ns(m->num, m->num_len, MAX_AT_S * NS_PER_S, at_ns) != 0) {
+	if (!json_is_number(m) || number_to_ns(m, MAX_AT_S * NS_PER_S, at_ns) != 0) {
 		snprintf(err, ERR_LEN, "\"at\" must be a number of seconds in [0, %llu]", MAX_AT_S);
 		return -1;
 	}
 	return 0;
 }
 
-static int get_host(const struct jparser *j, struct cp_prefix *host, char *err)
+static int get_host(const json_t *j, struct cp_prefix *host, char *err)
 {
-	const struct jmember *m = find(j, "host");
+	const json_t *m = json_object_get(j, "host");
 	char perr[ERR_LEN - 16];
 	if (m == NULL) {
 		snprintf(err, ERR_LEN, "missing \"host\"");
 		return -1;
 	}
-	if (m->type != J_STRING) {
+	if (str(m) == NULL) {
 		snprintf(err, ERR_LEN, "\"host\" must be a string");
 		return -1;
 	}
-	if (strlen(m->str) > 64) {
-		snprintf(err, ERR_LEN, "\"host\": bad address \"%.64s...\"", m->str);
+	if (strlen(str(m)) > 64) {
+		snprintf(err, ERR_LEN, "\"host\": bad address \"%.64s...\"", str(m));
 		return -1;
 	}
-	if (cp_prefix_parse(m->str, host, perr, sizeof(perr)) != 0) {
+	if (cp_prefix_parse(str(m), host, perr, sizeof(perr)) != 0) {
 		snprintf(err, ERR_LEN, "\"host\": %s", perr);
 		return -1;
 	}
@@ -439,56 +255,59 @@ static int get_host(const struct jparser *j, struct cp_prefix *host, char *err)
 }
 
 /* The policy file, joined to the events file's directory when relative. */
-static int get_file(const struct jparser *j, const char *events_path, char **file, char *err)
+static int get_file(const json_t *j, const char *events_path, char **file, char *err)
 {
-	const struct jmember *m = find(j, "file");
+	const json_t *m = json_object_get(j, "file");
 	const char *slash = strrchr(events_path, '/');
-	size_t dir = (m != NULL && m->type == J_STRING && m->str[0] != '/' && slash != NULL)
+	const char *name = str(m);
+	size_t dir = (name != NULL && name[0] != '/' && slash != NULL)
 			 ? (size_t)(slash - events_path) + 1
 			 : 0;
 	if (m == NULL) {
 		snprintf(err, ERR_LEN, "missing \"file\"");
 		return -1;
 	}
-	if (m->type != J_STRING || m->str[0] == '\0') {
+	if (name == NULL || name[0] == '\0') {
 		snprintf(err, ERR_LEN, "\"file\" must be a non-empty string");
 		return -1;
 	}
-	*file = malloc(dir + strlen(m->str) + 1);
+	*file = malloc(dir + strlen(name) + 1);
 	if (*file == NULL) {
 		snprintf(err, ERR_LEN, "out of memory");
 		return -1;
 	}
 	memcpy(*file, events_path, dir);
-	strcpy(*file + dir, m->str);
+	strcpy(*file + dir, name);
 	return 0;
 }
 
-static int get_grant(const struct jparser *j, struct cp_event *ev, char *err)
+static int get_grant(const json_t *j, struct cp_event *ev, char *err)
 {
-	const struct jmember *m = find(j, "for");
+	const json_t *m = json_object_get(j, "for");
 	if (m == NULL) {
 		snprintf(err, ERR_LEN, "missing \"for\"");
 		return -1;
 	}
 	if (period_ns(m, "for", &ev->for_ns, err) != 0)
 		return -1;
-	m = find(j, "renew_every");
+	m = json_object_get(j, "renew_every");
 	if (m != NULL && period_ns(m, "renew_every", &ev->renew_ns, err) != 0)
 		return -1;
 	return 0;
 }
 
 /* Check the parsed object and fill ev. Returns 0, or -1 with one message in err. */
-static int to_event(const struct jparser *j, const char *events_path, struct cp_event *ev,
-		    char *err)
+static int to_event(const json_t *j, const char *events_path, struct cp_event *ev, char *err)
 {
 	enum cp_event_kind k;
+	const char *key;
+	json_t *m;
 	if (get_kind(j, &k, err) != 0)
 		return -1;
-	for (unsigned i = 0; i < j->n; i++) {
-		if (!key_allowed(k, j->m[i].key)) {
-			snprintf(err, ERR_LEN, "unknown key \"%.64s\" for \"%s\"", j->m[i].key,
+	json_object_foreach((json_t *)j, key, m)
+	{
+		if (!key_allowed(k, key)) {
+			snprintf(err, ERR_LEN, "unknown key \"%.64s\" for \"%s\"", key,
 				 kind_names[k]);
 			return -1;
 		}
@@ -518,7 +337,6 @@ struct loader {
 	struct cp_diag *diag;
 	struct cp_event *ev;
 	unsigned n, cap;
-	char scratch[MAX_LINE + 1];
 };
 
 /* Read one line (without its newline) into buf. Returns its length, or -1 at the end of the
@@ -565,14 +383,16 @@ static int add_event(struct loader *l, const struct cp_event *ev)
 static void load_line(struct loader *l, const char *s, size_t len, int line)
 {
 	char err[ERR_LEN];
-	struct jparser j = {.s = s, .len = len, .scratch = l->scratch, .err = err};
 	struct cp_event ev = {.line = line};
+	json_t *j = parse_object(s, len, err);
 
-	if (parse_object(&j) != 0 || to_event(&j, l->path, &ev, err) != 0) {
+	if (j == NULL || to_event(j, l->path, &ev, err) != 0) {
 		cp_diag_error(l->diag, l->path, line, "%s", err);
+		json_decref(j);
 		free(ev.file);
 		return;
 	}
+	json_decref(j);
 	if (add_event(l, &ev) != 0) {
 		cp_diag_error(l->diag, l->path, line, "out of memory");
 		free(ev.file);

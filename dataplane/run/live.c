@@ -481,7 +481,7 @@ int cp_live_run(const char *config, const char *policy)
 
 	cp_diag_init(&d);
 	int rc = cp_config_load(config, &c, &d);
-	struct cp_policy_src *pol = rc == 0 && policy != NULL ? cp_policy_load(policy, &d) : NULL;
+	struct cp_policy_src *pol = rc == 0 && policy != NULL ? cp_policy_read(policy, &d) : NULL;
 	cp_diag_print(&d, stderr);
 	cp_diag_free(&d);
 	if (rc != 0 || (policy != NULL && pol == NULL))

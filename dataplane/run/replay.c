@@ -413,7 +413,7 @@ static int apply_event(struct replay *r, const struct cp_event *e)
 		break;
 	case CP_EV_POLICY: {
 		cp_diag_init(&d);
-		struct cp_policy_src *p = cp_policy_load(e->file, &d);
+		struct cp_policy_src *p = cp_policy_read(e->file, &d);
 		cp_diag_print(&d, stderr);
 		cp_diag_free(&d);
 		if (p == NULL) {
@@ -609,7 +609,7 @@ static int load_inputs(struct replay *r)
 	struct cp_diag d;
 	int rc = 0;
 	cp_diag_init(&d);
-	struct cp_policy_src *p = cp_policy_load(r->o->policy, &d);
+	struct cp_policy_src *p = cp_policy_read(r->o->policy, &d);
 	if (p != NULL && r->o->events != NULL &&
 	    cp_events_load(r->o->events, &r->ev, &r->n_ev, &d) != 0)
 		rc = -1;

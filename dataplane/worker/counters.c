@@ -1,7 +1,11 @@
 /* Counter names and summing (see counters.h). */
 #include "counters.h"
 
-static const char *const verdict_names[CP_V_MAX] = {"pass", "drop", "reject"};
+static const char *const verdict_names[CP_V_MAX] = {
+#define CP_VERDICT_NAME(id, name) [CP_V_##id] = name,
+    CP_VERDICTS(CP_VERDICT_NAME)
+#undef CP_VERDICT_NAME
+};
 
 const char *cp_verdict_name(enum cp_verdict v)
 {

@@ -31,6 +31,7 @@ srcs() {
 libs() {
 	case $1 in
 	policy) echo "$(pkg-config --libs libhs libconfig) -lstdc++ -lm" ;;
+	events) echo "$(pkg-config --libs jansson) -lm" ;;
 	*) echo "" ;;
 	esac
 }

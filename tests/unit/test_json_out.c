@@ -355,6 +355,34 @@ static void test_mem_long(void **state)
 	}
 }
 
+/* The control replies' JSON (jansson): one line, ", " and ": ", tenths as "%.1f" writes them,
+ * text and null, a grant. */
+static void test_dump(void **state)
+{
+	(void)state;
+	static const double tenths[] = {0, 0.04, 0.05, 0.25, 5, 12.34, 12.35, 99.95, 1234567.89};
+	for (size_t i = 0; i < sizeof(tenths) / sizeof(tenths[0]); i++) {
+		char want[96];
+		size_t len = 0;
+		snprintf(want, sizeof(want), "{\"swap_us\": %.1f}", tenths[i]);
+		char *got =
+		    cp_json_dump(json_pack("{s:o}", "swap_us", cp_json_tenths(tenths[i])), &len);
+		assert_non_null(got);
+		assert_string_equal(got, want);
+		assert_int_equal(len, strlen(want));
+		free(got);
+	}
+	size_t len = 0;
+	char *got = cp_json_dump(json_pack("{s:o,s:o,s:b,s:[o]}", "policy", cp_json_text("a\"b"),
+					   "uplink", cp_json_text(NULL), "shutoff", 1, "grants",
+					   cp_json_grant("192.0.2.0/24", 5)),
+				 &len);
+	assert_string_equal(got, "{\"policy\": \"a\\\"b\", \"uplink\": null, \"shutoff\": true, "
+				 "\"grants\": [{\"prefix\": \"192.0.2.0/24\", \"left_s\": 5}]}");
+	free(got);
+	assert_null(cp_json_dump(NULL, &len));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +397,7 @@ int main(void)
 	    cmocka_unit_test(test_mem_table),
 	    cmocka_unit_test(test_mem_every_byte),
 	    cmocka_unit_test(test_mem_long),
+	    cmocka_unit_test(test_dump),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

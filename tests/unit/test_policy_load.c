@@ -783,13 +783,57 @@ static void test_load_text(void **state)
 	cp_diag_free(&d);
 }
 
+/* The lint (cp_policy_load*: check, push, serve's reload) against what the dataplane runs
+ * (cp_policy_read*): a bad Hyperscan entry and a shadowed rule are the lint's alone; everything
+ * the install needs is refused by both. */
+static void test_lint_and_read(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *what, *text;
+		bool lint_ok, read_ok;
+		unsigned lint_warnings;
+		const char *lint_error; /* a part of the first line when !lint_ok */
+	} cases[] = {
+	    {"regex Hyperscan rejects",
+	     HEAD "categories = ( { name = \"kw\";\n  payload = [ \"/(/\" ]; } );\n" RULE_OK, false,
+	     true, 0, "payload entry \"/(/\""},
+	    {"shadowed rule",
+	     HEAD
+	     "rules = ( { action = \"pass\"; },\n  { action = \"drop\"; proto = \"tcp\"; } );\n",
+	     true, true, 1, NULL},
+	    {"bad action", HEAD "rules = ( { action = \"allow\"; } );\n", false, false, 0,
+	     "bad action"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cp_diag lint, read;
+		size_t len = strlen(cases[i].text);
+		print_message("lint and read: %s\n", cases[i].what);
+		cp_diag_init(&lint);
+		cp_diag_init(&read);
+		struct cp_policy_src *a = cp_policy_load_text("p.conf", cases[i].text, len, &lint);
+		struct cp_policy_src *b = cp_policy_read_text("p.conf", cases[i].text, len, &read);
+		assert_int_equal(a != NULL, cases[i].lint_ok);
+		assert_int_equal(b != NULL, cases[i].read_ok);
+		assert_int_equal(lint.warnings, cases[i].lint_warnings);
+		assert_int_equal(read.warnings, 0);
+		if (!cases[i].lint_ok)
+			assert_non_null(strstr(lint.lines[0], cases[i].lint_error));
+		cp_policy_free(a);
+		cp_policy_free(b);
+		cp_diag_free(&lint);
+		cp_diag_free(&read);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_valid),      cmocka_unit_test(test_invalid),
-	    cmocka_unit_test(test_unreadable), cmocka_unit_test(test_diag_shared),
-	    cmocka_unit_test(test_free_null),  cmocka_unit_test(test_hostile),
-	    cmocka_unit_test(test_rules_dir),  cmocka_unit_test(test_load_text),
+	    cmocka_unit_test(test_valid),	  cmocka_unit_test(test_invalid),
+	    cmocka_unit_test(test_unreadable),	  cmocka_unit_test(test_diag_shared),
+	    cmocka_unit_test(test_free_null),	  cmocka_unit_test(test_hostile),
+	    cmocka_unit_test(test_rules_dir),	  cmocka_unit_test(test_load_text),
+	    cmocka_unit_test(test_lint_and_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <pcap/pcap.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,11 +24,19 @@
 #include "policy.h"
 
 #define DIFF_BAD 2
+#define DIFF_USAGE                                                                                 \
+	"usage: chokectl diff OLD.conf NEW.conf --capture IN.pcap [--events E.jsonl] [--json] "    \
+	"[--fail-on-change]"
 
-static int bad(const char *fmt, const char *a, const char *b)
+/* Bad input: one line on stderr, exit status 2. */
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad(const char *fmt, ...)
 {
+	va_list ap;
 	fprintf(stderr, "chokectl: diff: ");
-	fprintf(stderr, fmt, a, b);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputc('\n', stderr);
 	return DIFF_BAD;
 }
@@ -44,7 +53,7 @@ static int check_policy(const char *path)
 		for (unsigned i = 0; i < d.n && first == NULL; i++)
 			if (strstr(d.lines[i], ": error: ") != NULL)
 				first = d.lines[i];
-		rc = first != NULL ? bad("%s%s", first, "") : bad("%s: %s", path, "fails check");
+		rc = first != NULL ? bad("%s", first) : bad("%s: fails check", path);
 	}
 	cp_policy_free(p);
 	cp_diag_free(&d);
@@ -142,7 +151,8 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	(void)st;
 	(void)flag;
 	(void)ftw;
-	return remove(path) != 0 ? 0 : 0; /* best effort: a leftover is not an error */
+	(void)remove(path); /* best effort: a leftover is not an error */
+	return 0;
 }
 
 /* The replays' outputs: the temporary directory and everything in it. */
@@ -198,6 +208,7 @@ int cp_diff_main(int argc, char **argv)
 	bool json = false, fail_on_change = false;
 	int c;
 	optind = 1;
+	opterr = 0; /* bad options get the usage line alone */
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -213,15 +224,11 @@ int cp_diff_main(int argc, char **argv)
 			fail_on_change = true;
 			break;
 		default:
-			return bad("usage: chokectl diff OLD.conf NEW.conf --capture IN.pcap "
-				   "[--events E.jsonl] [--json] [--fail-on-change]%s%s",
-				   "", "");
+			return bad("%s", DIFF_USAGE);
 		}
 	}
 	if (argc - optind != 2 || cap == NULL)
-		return bad("usage: chokectl diff OLD.conf NEW.conf --capture IN.pcap "
-			   "[--events E.jsonl] [--json] [--fail-on-change]%s%s",
-			   "", "");
+		return bad("%s", DIFF_USAGE);
 	const char *oldp = argv[optind], *newp = argv[optind + 1];
 	char errbuf[PCAP_ERRBUF_SIZE];
 	pcap_t *pc = pcap_open_offline(cap, errbuf);
@@ -230,9 +237,7 @@ int cp_diff_main(int argc, char **argv)
 	int dlt = pcap_datalink(pc);
 	pcap_close(pc);
 	if (dlt != DLT_EN10MB) {
-		char t[32];
-		snprintf(t, sizeof(t), "%d", dlt);
-		return bad("%s: not an Ethernet capture (link type %s)", cap, t);
+		return bad("%s: not an Ethernet capture (link type %d)", cap, dlt);
 	}
 	if (check_policy(oldp) != 0 || check_policy(newp) != 0)
 		return DIFF_BAD;
@@ -240,11 +245,11 @@ int cp_diff_main(int argc, char **argv)
 		return bad("%s: %s", events, strerror(errno));
 	char exe[PATH_MAX];
 	if (find_chokepoint(exe, sizeof(exe)) != 0)
-		return bad("no chokepoint program (set CHOKEPOINT)%s%s", "", "");
+		return bad("no chokepoint program (set CHOKEPOINT)");
 
 	char tmp[] = "/tmp/chokectl-diff.XXXXXX", od[64], nd[64];
 	if (mkdtemp(tmp) == NULL)
-		return bad("temporary directory: %s%s", strerror(errno), "");
+		return bad("temporary directory: %s", strerror(errno));
 	snprintf(od, sizeof(od), "%s/old", tmp);
 	snprintf(nd, sizeof(nd), "%s/new", tmp);
 	struct cp_flow_diff fd;

@@ -1,21 +1,17 @@
 /* Changed flows between two replays (flow_diff.h). */
 #include "flow_diff.h"
 
+#include "flow.h"
+
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
-/* A flow, both directions alike: the ends in a fixed order. */
-struct diff_key {
-	uint8_t a[16], b[16];
-	uint16_t pa, pb;
-	uint8_t l3, proto, used, pad;
-};
-
+/* A flow as the dataplane keys it (flow.h: both directions alike; family 0 is a free slot). */
 struct cp_diff_flow {
-	struct diff_key k;
+	struct cp_flow_key k;
 	bool changed;
 	bool init_a; /* the flow's first packet came from side a */
 };
@@ -32,7 +28,7 @@ void cp_flow_diff_free(struct cp_flow_diff *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static uint64_t key_hash(const struct diff_key *k)
+static uint64_t key_hash(const struct cp_flow_key *k)
 {
 	const uint8_t *b = (const uint8_t *)k;
 	uint64_t h = 1469598103934665603ull; /* FNV-1a */
@@ -42,10 +38,10 @@ static uint64_t key_hash(const struct diff_key *k)
 }
 
 static struct cp_diff_flow *find_slot(struct cp_diff_flow *slot, uint64_t cap,
-				      const struct diff_key *k)
+				      const struct cp_flow_key *k)
 {
 	for (uint64_t i = key_hash(k) & (cap - 1);; i = (i + 1) & (cap - 1))
-		if (!slot[i].k.used || memcmp(&slot[i].k, k, sizeof(*k)) == 0)
+		if (slot[i].k.family == 0 || cp_flow_key_eq(&slot[i].k, k))
 			return &slot[i];
 }
 
@@ -56,28 +52,12 @@ static int grow(struct cp_flow_diff *d)
 	if (s == NULL)
 		return -1;
 	for (uint64_t i = 0; i < d->cap; i++)
-		if (d->slot[i].k.used)
+		if (d->slot[i].k.family != 0)
 			*find_slot(s, cap, &d->slot[i].k) = d->slot[i];
 	free(d->slot);
 	d->slot = s;
 	d->cap = cap;
 	return 0;
-}
-
-/* The flow key of p; returns whether p's sender is side a. */
-static bool key_of(const struct cp_pkt *p, struct diff_key *k)
-{
-	int c = memcmp(p->src, p->dst, 16);
-	bool s_first = c < 0 || (c == 0 && p->sport <= p->dport);
-	memset(k, 0, sizeof(*k));
-	memcpy(k->a, s_first ? p->src : p->dst, 16);
-	memcpy(k->b, s_first ? p->dst : p->src, 16);
-	k->pa = s_first ? p->sport : p->dport;
-	k->pb = s_first ? p->dport : p->sport;
-	k->l3 = p->l3;
-	k->proto = p->proto;
-	k->used = 1;
-	return s_first;
 }
 
 static bool same(const struct cp_decided *x, const struct cp_decided *y)
@@ -110,10 +90,11 @@ int cp_flow_diff_feed(struct cp_flow_diff *d, uint64_t n, enum cp_reason rc, con
 	}
 	if ((d->used + 1) * 2 > d->cap && grow(d) != 0)
 		return -1;
-	struct diff_key k;
-	bool from_a = key_of(p, &k);
+	struct cp_flow_key k;
+	bool from_a;
+	cp_flow_key_make(p, &k, &from_a);
 	struct cp_diff_flow *f = find_slot(d->slot, d->cap, &k);
-	if (!f->k.used) {
+	if (f->k.family == 0) {
 		f->k = k;
 		f->changed = false;
 		f->init_a = from_a;
@@ -124,7 +105,7 @@ int cp_flow_diff_feed(struct cp_flow_diff *d, uint64_t n, enum cp_reason rc, con
 		return 0;
 	f->changed = true;
 	c.has_ends = true;
-	c.l3 = k.l3;
+	c.l3 = k.family;
 	c.proto = k.proto;
 	memcpy(c.src, f->init_a ? k.a : k.b, 16);
 	memcpy(c.dst, f->init_a ? k.b : k.a, 16);

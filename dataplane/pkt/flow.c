@@ -129,14 +129,13 @@ void cp_flow_table_free(struct cp_flow_table *t)
 void cp_flow_lookup_bulk(struct cp_flow_table *t, const struct cp_flow_key **keys, unsigned n,
 			 int32_t *pos, uint32_t *hash)
 {
-	uint32_t h[64], b1[64], b2[64];
+	uint32_t h[64], b1[64];
 	n = n > 64 ? 64 : n;
 	/* Pass 1: hash, prefetch the first bucket (a flow is in its second only when the first was
 	 * full at its insertion: rare below half load). */
 	for (unsigned i = 0; i < n; i++) {
 		h[i] = cp_flow_hash(keys[i]);
 		b1[i] = bucket1(t, h[i]);
-		b2[i] = bucket2(t, h[i]);
 		rte_prefetch0(&t->bk[b1[i]]);
 		if (hash != NULL)
 			hash[i] = h[i];
@@ -146,7 +145,7 @@ void cp_flow_lookup_bulk(struct cp_flow_table *t, const struct cp_flow_key **key
 		const struct cp_flow_bucket *b = &t->bk[b1[i]];
 		unsigned m = sig_match(b, sig_of(h[i]));
 		if (m == 0) {
-			b = &t->bk[b2[i]];
+			b = &t->bk[bucket2(t, h[i])];
 			m = sig_match(b, sig_of(h[i]));
 		}
 		pos[i] = m != 0 ? (int32_t)b->idx[__builtin_ctz(m)] : -1;
@@ -216,11 +215,10 @@ static int32_t early_drop_victim(const struct cp_flow_table *t, const struct cp_
 	return best;
 }
 
-/* A free way of b (-1: none); *n_free_ways how many. */
-static int free_way(const struct cp_flow_bucket *b, unsigned *n_free_ways)
+/* A free way of b (-1: none). */
+static int free_way(const struct cp_flow_bucket *b)
 {
 	unsigned m = sig_match(b, 0);
-	*n_free_ways = (unsigned)__builtin_popcount(m);
 	return m != 0 ? __builtin_ctz(m) : -1;
 }
 
@@ -232,21 +230,18 @@ int32_t cp_flow_insert_hashed(struct cp_flow_table *t, const struct cp_flow_key 
 	if (found >= 0)
 		return found;
 	struct cp_flow_bucket *x = &t->bk[bucket1(t, h)], *y = &t->bk[bucket2(t, h)];
-	unsigned fx, fy;
-	int wx = free_way(x, &fx), wy = free_way(y, &fy);
+	int wx = free_way(x), wy = free_way(y);
 	if (t->n_free == 0 || (wx < 0 && wy < 0)) {
 		int32_t v = early_drop_victim(t, x, y);
 		if (v < 0)
 			return -1;
 		cp_flow_remove(t, (uint32_t)v);
 		t->early_drop++;
-		wx = free_way(x, &fx);
-		wy = free_way(y, &fy);
+		wx = free_way(x);
+		wy = free_way(y);
 	}
 	/* The first bucket while it has room: a lookup reads (and prefetches) only it, the second
 	 * is looked at when the first misses. */
-	(void)fx;
-	(void)fy;
 	bool use_x = wx >= 0;
 	struct cp_flow_bucket *b = use_x ? x : y;
 	int w = use_x ? wx : wy;

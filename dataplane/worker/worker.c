@@ -65,7 +65,6 @@ uint64_t cp_clock_ns(const struct cp_dp *dp)
 struct txq {
 	struct rte_mbuf *m[CP_MAX_PORTS][CP_BURST * 3];
 	unsigned n[CP_MAX_PORTS];
-	uint64_t bytes[CP_MAX_PORTS];	    /* frame bytes of m[p][0..n[p]) */
 	struct rte_mbuf *rec[CP_BURST * 3]; /* put on the record ring once per burst */
 	unsigned nrec;
 };
@@ -471,17 +470,16 @@ static void txq_flush(struct cp_worker *wk, struct txq *q, unsigned p)
 {
 	uint16_t sent = rte_eth_tx_burst(wk->dp->ports[p].port_id, (uint16_t)wk->id, q->m[p],
 					 (uint16_t)q->n[p]);
-	uint64_t bytes = q->bytes[p];
-	if (unlikely(sent < q->n[p])) { /* the bytes were counted as queued: take back the unsent */
-		for (unsigned j = sent; j < q->n[p]; j++)
-			bytes -= rte_pktmbuf_pkt_len(q->m[p][j]);
+	uint64_t bytes = 0;
+	for (unsigned j = 0; j < sent; j++)
+		bytes += rte_pktmbuf_pkt_len(q->m[p][j]);
+	wk->c.port_tx_pkts[p] += sent;
+	wk->c.port_tx_bytes[p] += bytes;
+	if (sent < q->n[p]) {
 		wk->c.reason[CP_R_TX_FULL] += q->n[p] - sent;
 		rte_pktmbuf_free_bulk(&q->m[p][sent], q->n[p] - sent);
 	}
-	wk->c.port_tx_pkts[p] += sent;
-	wk->c.port_tx_bytes[p] += bytes;
 	q->n[p] = 0;
-	q->bytes[p] = 0;
 }
 
 static inline void txq_add(struct cp_worker *wk, struct txq *q, unsigned p, struct rte_mbuf *m)
@@ -489,7 +487,6 @@ static inline void txq_add(struct cp_worker *wk, struct txq *q, unsigned p, stru
 	if (unlikely(q->n[p] == RTE_DIM(q->m[p])))
 		txq_flush(wk, q, p);
 	q->m[p][q->n[p]++] = m;
-	q->bytes[p] += rte_pktmbuf_pkt_len(m);
 }
 
 static void txq_flush_all(struct cp_worker *wk, struct txq *q)
@@ -521,10 +518,8 @@ static void burst_init(struct burst *b, struct cp_worker *wk, const struct cp_vi
 	b->rule_ctr = v->pol != NULL ? cp_rt_rule_ctr(v->pol, wk->id) : NULL;
 	b->q = q;
 	q->nrec = 0;
-	for (unsigned p = 0; p < dp->n_ports; p++) {
+	for (unsigned p = 0; p < dp->n_ports; p++)
 		q->n[p] = 0;
-		q->bytes[p] = 0;
-	}
 }
 
 /* Frames for a reject: two RSTs for TCP, else an ICMP error to the initiator, built from the

@@ -73,6 +73,7 @@ from scapy.all import IP, UDP, wrpcap
 wrpcap('$dir/raw.pcap', [IP(dst='192.0.2.1')/UDP()], linktype=101)"
 printf 'version = 1;\nrules = ( { action = "pass"; } );\n' >"$dir/bad.conf"
 for args in "rules/border.conf rules/border.conf --capture $dir/raw.pcap" \
+	"rules/border.conf rules/border.conf --capture $dir/border.pcap --bogus" \
 	"rules/border.conf $dir/bad.conf --capture $dir/border.pcap" \
 	"rules/border.conf rules/border.conf --capture $dir/missing.pcap" \
 	"rules/border.conf --capture $dir/border.pcap"; do

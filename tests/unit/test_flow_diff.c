@@ -95,22 +95,28 @@ static void dec(struct cp_decided *d, const char *v, const char *r)
 	snprintf(d->rule, sizeof(d->rule), "%s", r);
 }
 
+/* A fresh d fed every packet of case tc. */
+static void feed_case(struct cp_flow_diff *d, const struct tcase *tc)
+{
+	cp_flow_diff_init(d);
+	for (unsigned i = 0; i < tc->np; i++) {
+		struct cp_pkt p;
+		enum cp_reason rc;
+		struct cp_decided o, n;
+		mk(&tc->p[i], &p, &rc);
+		dec(&o, tc->p[i].old_v, tc->p[i].old_r);
+		dec(&n, tc->p[i].new_v, tc->p[i].new_r);
+		assert_int_equal(cp_flow_diff_feed(d, i + 1, rc, &p, &o, &n), 0);
+	}
+}
+
 static void test_cases(void **state)
 {
 	(void)state;
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		const struct tcase *tc = &cases[c];
 		struct cp_flow_diff d;
-		cp_flow_diff_init(&d);
-		for (unsigned i = 0; i < tc->np; i++) {
-			struct cp_pkt p;
-			enum cp_reason rc;
-			struct cp_decided o, n;
-			mk(&tc->p[i], &p, &rc);
-			dec(&o, tc->p[i].old_v, tc->p[i].old_r);
-			dec(&n, tc->p[i].new_v, tc->p[i].new_r);
-			assert_int_equal(cp_flow_diff_feed(&d, i + 1, rc, &p, &o, &n), 0);
-		}
+		feed_case(&d, tc);
 		print_message("%s\n", tc->name);
 		assert_int_equal(d.n_changes, tc->nw);
 		assert_int_equal(d.flows, tc->flows);
@@ -156,17 +162,7 @@ static void test_reports(void **state)
 {
 	(void)state;
 	struct cp_flow_diff d;
-	cp_flow_diff_init(&d);
-	const struct tcase *tc = &cases[4];
-	for (unsigned i = 0; i < tc->np; i++) {
-		struct cp_pkt p;
-		enum cp_reason rc;
-		struct cp_decided o, n;
-		mk(&tc->p[i], &p, &rc);
-		dec(&o, tc->p[i].old_v, tc->p[i].old_r);
-		dec(&n, tc->p[i].new_v, tc->p[i].new_r);
-		cp_flow_diff_feed(&d, i + 1, rc, &p, &o, &n);
-	}
+	feed_case(&d, &cases[4]);
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);

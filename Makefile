@@ -72,6 +72,7 @@ test-live:
 	CHOKEPOINT=$(CHOKEPOINT) CHOKECTL=$(CHOKECTL) bash tests/live/inside_large.sh
 	CHOKEPOINT=$(CHOKEPOINT) CHOKECTL=$(CHOKECTL) bash tests/live/af_xdp.sh
 	CHOKEPOINT=$(CHOKEPOINT) bash tests/live/dumpcap.sh
+	CHOKEPOINT=$(CHOKEPOINT) CHOKECTL=$(CHOKECTL) bash tests/live/trace.sh
 
 # The whole border in namespaces, on af_packet and on af_xdp, with chokectl serve (tests/e2e).
 test-e2e:

@@ -20,13 +20,18 @@
  * table of 2^20 flows, divided) and of the installed policy (address tables, Hyperscan databases,
  * scratch and streams for the workers), both as DPDK heap plus C heap in use.
  *
+ * --trace opens a chokectl trace of every decision for the run: the workers write a record per
+ * packet, and each worker's ring is drained after every burst, untimed (the main lcore does that
+ * on its own core in the dataplane). Without it the trace is closed, as in a dataplane nobody
+ * traces.
+ *
  * --grants G gives the grants listed in G (one prefix a line, live for the whole run) before the
  * run; the line then also says what they took (grant_bytes, the same heaps: the control-side
  * list and the view's layout over the inside) and how many address intervals the layout holds
  * (grant_intervals; 0 in the direct table of a small inside).
  *
  *   cp-bench [EAL args] -- --pcap F --policy P [--seconds S] [--fresh] [--io-forward]
- *            [--workers N] [--port-bursts] [--grants G]
+ *            [--workers N] [--port-bursts] [--grants G] [--trace]
  */
 #include <getopt.h>
 #include <malloc.h>
@@ -45,6 +50,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring_elem.h>
 
 #include "view_build.h"
 #include "dp.h"
@@ -57,8 +63,8 @@ struct bench {
 	uint8_t *port;
 	unsigned n;
 	uint64_t budget; /* TSC cycles of work to do */
-	bool fresh, io_forward;
-	uint64_t pkts, bytes, cycles;
+	bool fresh, io_forward, trace;
+	uint64_t pkts, bytes, cycles, traced;
 } __rte_cache_aligned;
 
 static int null_port(const char *name, uint16_t *id, struct rte_mempool *pool, unsigned nq)
@@ -119,11 +125,22 @@ static void io_forward(struct cp_worker *wk, unsigned in_port, struct rte_mbuf *
 		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
 }
 
+/* --trace: what the main lcore would take off the ring; returns the cycles it took. */
+static uint64_t trace_drain(struct bench *b)
+{
+	static __thread struct cp_trace_rec rec[CP_TRACE_RING];
+	uint64_t t0 = rte_rdtsc();
+	b->traced += rte_ring_sc_dequeue_burst_elem(b->wk->tr.ring, rec, sizeof(rec[0]),
+						    CP_TRACE_RING, NULL);
+	return rte_rdtsc() - t0;
+}
+
 static int bench_loop(void *arg)
 {
 	struct bench *b = arg;
 	struct cp_worker *wk = b->wk;
 	while (b->cycles < b->budget) {
+		uint64_t untimed = 0;
 		uint64_t t0 = rte_rdtsc();
 		for (unsigned i = 0; i < b->n;) {
 			unsigned j = i;
@@ -136,10 +153,12 @@ static int bench_loop(void *arg)
 				io_forward(wk, b->port[i], b->m + i, j - i);
 			else
 				cp_worker_burst(wk, b->port[i], b->m + i, j - i);
+			if (b->trace)
+				untimed += trace_drain(b);
 			b->pkts += j - i;
 			i = j;
 		}
-		b->cycles += rte_rdtsc() - t0;
+		b->cycles += rte_rdtsc() - t0 - untimed;
 		if (b->fresh) { /* every flow goes, as if idle for long (not timed) */
 			wk->ft.sweep = 0;
 			cp_flow_sweep(&wk->ft, UINT64_MAX / 2, 0, wk->ft.cap);
@@ -182,21 +201,18 @@ static int port_bursts(struct bench *b)
 struct opts {
 	const char *pcap, *policy, *grants;
 	double seconds;
-	bool fresh, io_forward, port_bursts;
+	bool fresh, io_forward, port_bursts, trace;
 	unsigned workers;
 };
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	static const struct option lo[] = {{"pcap", required_argument, NULL, 'c'},
-					   {"policy", required_argument, NULL, 'p'},
-					   {"seconds", required_argument, NULL, 's'},
-					   {"fresh", no_argument, NULL, 'f'},
-					   {"io-forward", no_argument, NULL, 'i'},
-					   {"workers", required_argument, NULL, 'w'},
-					   {"port-bursts", no_argument, NULL, 'b'},
-					   {"grants", required_argument, NULL, 'g'},
-					   {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {
+	    {"pcap", required_argument, NULL, 'c'},    {"policy", required_argument, NULL, 'p'},
+	    {"seconds", required_argument, NULL, 's'}, {"fresh", no_argument, NULL, 'f'},
+	    {"io-forward", no_argument, NULL, 'i'},    {"workers", required_argument, NULL, 'w'},
+	    {"port-bursts", no_argument, NULL, 'b'},   {"grants", required_argument, NULL, 'g'},
+	    {"trace", no_argument, NULL, 't'},	       {NULL, 0, NULL, 0}};
 	int c;
 	*o = (struct opts){.seconds = 3, .workers = 1};
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1)
@@ -225,6 +241,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'g':
 			o->grants = optarg;
 			break;
+		case 't':
+			o->trace = true;
+			break;
 		default:
 			return -1;
 		}
@@ -233,7 +252,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		fprintf(stderr,
 			"usage: cp-bench [EAL args: -l 0-(N-1)] -- --pcap F --policy P "
 			"[--seconds S] [--fresh] [--io-forward] [--workers N] [--port-bursts] "
-			"[--grants G]\n");
+			"[--grants G] [--trace]\n");
 		return -1;
 	}
 	return 0;
@@ -316,6 +335,15 @@ static void print_result(const struct opts *o, const struct cp_dp *dp, const str
 	       (double)cycles / (double)pkts, mpps, gbps);
 	printf(", \"flow_bytes\": %.0f, \"policy_bytes\": %lu", flow_bytes(),
 	       (unsigned long)policy_bytes);
+	if (o->trace) {
+		uint64_t traced = 0, lost = 0;
+		for (unsigned w = 0; w < o->workers; w++) {
+			traced += b[w].traced;
+			lost += dp->workers[w].tr.lost;
+		}
+		printf(", \"trace\": \"open\", \"traced\": %lu, \"trace_lost\": %lu",
+		       (unsigned long)traced, (unsigned long)lost);
+	}
 	if (o->grants != NULL)
 		printf(", \"grant_bytes\": %lu, \"grant_intervals\": %u",
 		       (unsigned long)grant_bytes, dp->view->gr.n_iv4 + dp->view->gr.n_iv6);
@@ -417,6 +445,14 @@ int main(int argc, char **argv)
 		for (unsigned w = 0; w < nw; w++)
 			if (port_bursts(&b[w]) != 0)
 				return 1;
+	if (o.trace) { /* every decision, as `chokectl trace` without a filter asks */
+		for (unsigned w = 0; w < nw; w++)
+			b[w].trace = true;
+		dp.trace.verdicts = 0xff;
+		dp.trace.reasons = ~0ull;
+		dp.trace.rule = CP_TRACE_ANY_RULE;
+		dp.trace.on = 1;
+	}
 	unsigned w = 1, lcore;
 	RTE_LCORE_FOREACH_WORKER(lcore)
 	{

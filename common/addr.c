@@ -67,6 +67,22 @@ int cp_prefix_parse(const char *s, struct cp_prefix *out, char *err, size_t errl
 	return 0;
 }
 
+const char *cp_ip_proto_name(uint8_t proto, char *buf, size_t len)
+{
+	switch (proto) {
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 1:
+		return "icmp";
+	case 58:
+		return "icmp6";
+	}
+	snprintf(buf, len, "%u", proto);
+	return buf;
+}
+
 const char *cp_prefix_format(const struct cp_prefix *p, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];

@@ -1,4 +1,4 @@
-/* IPv4/IPv6 addresses and prefixes: parsing, formatting, containment. */
+/* IPv4/IPv6 addresses and prefixes: parsing, formatting, containment; IP protocol names. */
 #ifndef CP_ADDR_H
 #define CP_ADDR_H
 
@@ -23,6 +23,9 @@ int cp_addr_parse(const char *s, struct cp_prefix *out);
 /* "a.b.c.d/len" or "a.b.c.d" when it is a host prefix. buf should hold CP_PREFIX_STRLEN. */
 #define CP_PREFIX_STRLEN 48
 const char *cp_prefix_format(const struct cp_prefix *p, char *buf, size_t len);
+
+/* "tcp", "udp", "icmp", "icmp6" (the policy's names), or the number written into buf. */
+const char *cp_ip_proto_name(uint8_t proto, char *buf, size_t len);
 
 /* True when inner lies within outer (same family, outer no longer than inner, bits equal). */
 bool cp_prefix_contains(const struct cp_prefix *outer, const struct cp_prefix *inner);

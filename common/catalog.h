@@ -94,7 +94,8 @@
 	X(UPLINK, 8)                                                                               \
 	X(COUNTERS, 9)                                                                             \
 	X(STATUS, 10)                                                                              \
-	X(GRANTS_SET, 11)
+	X(GRANTS_SET, 11)                                                                          \
+	X(TRACE, 12)
 
 /* Control protocol tags: X(ID, number, kind, min length, max length). kind names how ctl_msg.c
  * checks the value (its enum tag_kind); the bounds may use ctl_msg.h's limits. */
@@ -110,6 +111,9 @@
 	X(MESSAGE, 9, TK_TEXT, 0, CP_MSG_MESSAGE_MAX)                                              \
 	X(JSON, 10, TK_TEXT, 0, CP_MSG_JSON_MAX)                                                   \
 	X(GENERATION, 11, TK_U32, 4, 4)                                                            \
-	X(GRANT_ENTRY, 12, TK_GRANT, CP_MSG_GRANT_LEN, CP_MSG_GRANT_LEN)
+	X(GRANT_ENTRY, 12, TK_GRANT, CP_MSG_GRANT_LEN, CP_MSG_GRANT_LEN)                           \
+	X(RULE, 13, TK_TEXT, 1, CP_MSG_NAME_MAX)                                                   \
+	X(VERDICT, 14, TK_TEXT, 1, CP_MSG_NAME_MAX)                                                \
+	X(REASON, 15, TK_TEXT, 1, CP_MSG_NAME_MAX)
 
 #endif

@@ -797,6 +797,29 @@ int cp_req_uplink_decode(const struct cp_msg *m, struct cp_req_uplink *r, char *
 	return need(seen, CP_TAG_NAME, m->type, err, errlen);
 }
 
+int cp_req_trace_decode(const struct cp_msg *m, struct cp_req_trace *r, char *err, size_t errlen)
+{
+	struct cp_tlv_iter it;
+	struct cp_tlv t;
+	uint32_t seen = 0;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (expect_type(m, CP_MSG_TRACE, err, errlen) != 0)
+		return -1;
+	cp_tlv_iter_init(&it, m);
+	while ((rc = cp_tlv_next(&it, &t, err, errlen)) == 1) {
+		char *dst = t.tag == CP_TAG_RULE      ? r->rule
+			    : t.tag == CP_TAG_VERDICT ? r->verdict
+			    : t.tag == CP_TAG_REASON  ? r->reason
+						      : NULL;
+		if (dst != NULL && (once(&seen, &t, err, errlen) != 0 ||
+				    cp_tlv_str(&t, dst, CP_MSG_NAME_MAX + 1, err, errlen) != 0))
+			return -1;
+	}
+	return rc;
+}
+
 /* GRANTS_SET, first pass: count the entries and read NOW_NS. */
 static int grants_set_scan(const struct cp_msg *m, struct cp_req_grants_set *r, char *err,
 			   size_t errlen)
@@ -915,6 +938,9 @@ int cp_req_decode(const struct cp_msg *m, struct cp_req *r, char *err, size_t er
 	case CP_MSG_GRANTS_SET:
 		rc = cp_req_grants_set_decode(m, &r->u.grants_set, err, errlen);
 		break;
+	case CP_MSG_TRACE:
+		rc = cp_req_trace_decode(m, &r->u.trace, err, errlen);
+		break;
 	default:
 		if (!is_request(m->type)) {
 			cp_errf(err, errlen, "%s (0x%04x) is not a request",
@@ -970,6 +996,16 @@ static void encode_grants_set(struct cp_msg_buf *b, const struct cp_req_grants_s
 		cp_msg_put_u64(b, CP_TAG_NOW_NS, r->now_ns);
 }
 
+static void encode_trace(struct cp_msg_buf *b, const struct cp_req_trace *r)
+{
+	if (r->rule[0] != '\0')
+		cp_msg_put_str(b, CP_TAG_RULE, r->rule);
+	if (r->verdict[0] != '\0')
+		cp_msg_put_str(b, CP_TAG_VERDICT, r->verdict);
+	if (r->reason[0] != '\0')
+		cp_msg_put_str(b, CP_TAG_REASON, r->reason);
+}
+
 int cp_req_encode(struct cp_msg_buf *b, uint32_t seq, const struct cp_req *r, char *err,
 		  size_t errlen)
 {
@@ -995,6 +1031,9 @@ int cp_req_encode(struct cp_msg_buf *b, uint32_t seq, const struct cp_req *r, ch
 		break;
 	case CP_MSG_GRANTS_SET:
 		encode_grants_set(b, &r->u.grants_set);
+		break;
+	case CP_MSG_TRACE:
+		encode_trace(b, &r->u.trace);
 		break;
 	default:
 		break;

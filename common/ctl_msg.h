@@ -38,6 +38,8 @@
  *   COUNTERS 9         -  (the reply carries JSON)
  *   STATUS 10          -  (the reply carries JSON)
  *   GRANTS_SET 11      GRANT_ENTRY*, NOW_NS?  (the whole grant list, replacing the receiver's)
+ *   TRACE 12           RULE?, VERDICT?, REASON?  (open or keep open a trace with that filter;
+ *                      the reply's JSON carries the decisions sampled since the last one)
  * Replies: type = request type | 0x8000 on success, with JSON?, GENERATION?, MESSAGE?;
  *   ERROR 0xFFFF with MESSAGE (required).
  *
@@ -58,6 +60,9 @@
  *   JSON 10         0 .. CP_MSG_JSON_MAX bytes, no NUL.
  *   GENERATION 11   u32: the policy generation the receiver runs.
  *   GRANT_ENTRY 12  42 bytes: PREFIX's 18 bytes, then end_ns, renew_ns (0: none), last_ns, u64s.
+ *   RULE 13, VERDICT 14, REASON 15
+ *                   1 .. CP_MSG_NAME_MAX bytes, no NUL: a rule's name, a verdict ("pass"), a
+ *                   reason ("default-deny", or "malformed" for every malformed-* reason).
  * Strings carry no terminating NUL and are not checked for UTF-8. Times are nanoseconds.
  *
  * Errors are reported as one line into a caller buffer (char *err, size_t errlen); err may be NULL
@@ -92,7 +97,7 @@ enum cp_msg_type {
 #define CP_MSG_TYPE_ENUM(id, n) CP_MSG_##id = n,
 	CP_MSG_TYPES(CP_MSG_TYPE_ENUM)
 #undef CP_MSG_TYPE_ENUM
-	    CP_MSG_REQ_LAST = CP_MSG_GRANTS_SET,
+	    CP_MSG_REQ_LAST = CP_MSG_TRACE,
 	CP_MSG_REPLY = 0x8000, /* flag: ored into a request type for its success reply */
 	CP_MSG_ERROR = 0xFFFF,
 };
@@ -101,7 +106,7 @@ enum cp_tag {
 #define CP_TAG_ENUM(id, n, kind, min, max) CP_TAG_##id = n,
 	CP_TAGS(CP_TAG_ENUM)
 #undef CP_TAG_ENUM
-	    CP_TAG_LAST = CP_TAG_GRANT_ENTRY,
+	    CP_TAG_LAST = CP_TAG_REASON,
 };
 
 /* True for 1..CP_MSG_REQ_LAST, their replies, and CP_MSG_ERROR. */
@@ -237,6 +242,11 @@ struct cp_grant_entry {
 	uint64_t end_ns, renew_ns, last_ns;
 };
 
+/* TRACE: each filter "" when absent (anything matches). */
+struct cp_req_trace {
+	char rule[CP_MSG_NAME_MAX + 1], verdict[CP_MSG_NAME_MAX + 1], reason[CP_MSG_NAME_MAX + 1];
+};
+
 struct cp_req_grants_set {
 	struct cp_grant_entry *e; /* decode: malloc'd (free with cp_req_free), NULL when n is 0 */
 	uint32_t n;
@@ -254,6 +264,7 @@ struct cp_req {
 		struct cp_req_prefix prefix; /* RENEW, REVOKE */
 		struct cp_req_uplink uplink;
 		struct cp_req_grants_set grants_set;
+		struct cp_req_trace trace;
 	} u; /* nothing for HELLO, SHUTOFF, RESTORE, COUNTERS, STATUS */
 };
 
@@ -275,6 +286,7 @@ int cp_req_prefix_decode(const struct cp_msg *m, struct cp_req_prefix *r, char *
 int cp_req_uplink_decode(const struct cp_msg *m, struct cp_req_uplink *r, char *err, size_t errlen);
 int cp_req_grants_set_decode(const struct cp_msg *m, struct cp_req_grants_set *r, char *err,
 			     size_t errlen);
+int cp_req_trace_decode(const struct cp_msg *m, struct cp_req_trace *r, char *err, size_t errlen);
 int cp_req_empty_decode(const struct cp_msg *m, char *err, size_t errlen);
 
 /* A reply. Strings point into the message's bytes (not NUL-terminated): print with "%.*s". */

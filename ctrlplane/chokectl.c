@@ -19,6 +19,7 @@
 #include "policy.h"
 #include "serve.h"
 #include "top.h"
+#include "trace.h"
 
 #define DEFAULT_SOCKET "/run/chokepoint/chokectl.sock"
 #define EXIT_USAGE     2
@@ -44,6 +45,7 @@ static int cmd_stats(const struct subcommand *cmd, const struct cli *cli, int ar
 static int cmd_uplink(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv);
 static int cmd_top(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv);
 static int cmd_diff(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv);
+static int cmd_trace(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv);
 
 static const struct subcommand commands[] = {
     {"check", "POLICY...", cmd_check},
@@ -61,6 +63,7 @@ static const struct subcommand commands[] = {
     {"stats", "[--json]", cmd_stats},
     {"status", "", cmd_simple},
     {"top", "[--count N]", cmd_top},
+    {"trace", "[--count N] [--rule NAME] [--reason R] [--verdict V]", cmd_trace},
     {"shutoff", "", cmd_simple},
     {"restore", "", cmd_simple},
     {"uplink", "NAME|auto", cmd_uplink},
@@ -145,6 +148,13 @@ static int cmd_diff(const struct subcommand *cmd, const struct cli *cli, int arg
 	(void)cmd;
 	(void)cli;
 	return cp_diff_main(argc + 1, argv - 1);
+}
+
+/* Polls the daemon until --count, Ctrl-C or the daemon goes: argv[-1] is the subcommand's name. */
+static int cmd_trace(const struct subcommand *cmd, const struct cli *cli, int argc, char **argv)
+{
+	(void)cmd;
+	return cp_trace_main(cli->socket, argc + 1, argv - 1);
 }
 
 /* ---- requests to the daemon (or straight to a dataplane: the protocol is the same) ---- */

@@ -9,6 +9,8 @@
 
 #include <jansson.h>
 
+#include "addr.h"
+
 /* A flow as the dataplane keys it (flow.h: both directions alike; family 0 is a free slot). */
 struct cp_diff_flow {
 	struct cp_flow_key k;
@@ -116,20 +118,7 @@ int cp_flow_diff_feed(struct cp_flow_diff *d, uint64_t n, enum cp_reason rc, con
 
 static const char *proto_name(const struct cp_diff_change *c, char *buf, size_t len)
 {
-	if (!c->has_ends)
-		return "other";
-	switch (c->proto) {
-	case 6:
-		return "tcp";
-	case 17:
-		return "udp";
-	case 1:
-		return "icmp";
-	case 58:
-		return "icmp6";
-	}
-	snprintf(buf, len, "%u", c->proto);
-	return buf;
+	return c->has_ends ? cp_ip_proto_name(c->proto, buf, len) : "other";
 }
 
 static void addr_text(const struct cp_diff_change *c, const uint8_t *a, char *buf, size_t len)

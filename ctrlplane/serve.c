@@ -290,6 +290,64 @@ static int first_counters(struct serve *s, struct cp_msg_buf *resp, struct cp_re
 	return rc;
 }
 
+static int by_time(const void *a, const void *b)
+{
+	const char *x = json_string_value(json_object_get(*(json_t *const *)a, "time"));
+	const char *y = json_string_value(json_object_get(*(json_t *const *)b, "time"));
+	return strcmp(x != NULL ? x : "", y != NULL ? y : "");
+}
+
+/* A trace request to every dataplane there is; their samples merged in time order (each with its
+ * dataplane's socket), their lost counts summed. NULL with err when none answered. */
+static char *trace_all(struct serve *s, struct cp_msg_buf *req, size_t *len, char *err,
+		       size_t errlen)
+{
+	json_t *all = json_array();
+	json_int_t lost = 0;
+	unsigned answered = 0;
+	snprintf(err, errlen, "no dataplane connected");
+	for (unsigned i = 0; i < s->n_dp && all != NULL; i++) {
+		struct cp_msg_buf resp = CP_MSG_BUF_INIT;
+		struct cp_reply rep;
+		size_t k;
+		json_t *j = NULL, *x;
+		char why[256];
+		if (s->dp[i].fd < 0)
+			continue;
+		if (dp_call(s, &s->dp[i], req, &resp, &rep, why, sizeof(why)) == 0)
+			j = json_loadb(rep.json != NULL ? rep.json : "", rep.json_len, 0, NULL);
+		else
+			snprintf(err, errlen, "dataplane %s: %s", s->dp[i].path, why);
+		cp_msg_buf_free(&resp);
+		if (j == NULL)
+			continue;
+		answered++;
+		json_array_foreach(json_object_get(j, "samples"), k, x)
+		{
+			json_object_set_new(x, "dataplane", json_string(s->dp[i].path));
+			json_array_append(all, x);
+		}
+		lost += json_integer_value(json_object_get(j, "lost"));
+		json_decref(j);
+	}
+	if (answered == 0) {
+		json_decref(all);
+		return NULL;
+	}
+	size_t n = json_array_size(all);
+	json_t **v = malloc((n + 1) * sizeof(*v));
+	json_t *sorted = json_array();
+	for (size_t i = 0; v != NULL && i < n; i++)
+		v[i] = json_array_get(all, i);
+	if (v != NULL)
+		qsort(v, n, sizeof(*v), by_time);
+	for (size_t i = 0; v != NULL && i < n; i++)
+		json_array_append(sorted, v[i]);
+	free(v);
+	json_decref(all);
+	return cp_json_dump(json_pack("{s:o,s:I}", "samples", sorted, "lost", lost), len);
+}
+
 /* Apply a grant edit to the state, persist it, then forward the request as it came. */
 static int grant_edit(struct serve *s, const struct cp_msg *m, const struct cp_req *r,
 		      struct cp_msg_buf *raw, char *err, size_t errlen)
@@ -389,6 +447,10 @@ static void handle_cli(struct serve *s, const struct cp_msg *m, struct cp_msg_bu
 	case CP_MSG_HELLO:
 	case CP_MSG_STATUS:
 		json = status_json(s, &json_len);
+		rc = json != NULL ? 0 : -1;
+		break;
+	case CP_MSG_TRACE:
+		json = trace_all(s, raw, &json_len, err, sizeof(err));
 		rc = json != NULL ? 0 : -1;
 		break;
 	case CP_MSG_COUNTERS: {

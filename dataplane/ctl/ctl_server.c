@@ -9,12 +9,14 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "view_build.h"
 #include "counters_out.h"
 #include "ctl_sock.h"
 #include "json_out.h"
+#include "trace_out.h"
 
 #define STALL_NS	 (5ull * 1000000000ull) /* a message not whole after this is dropped */
 #define REPLY_TIMEOUT_MS 1000
@@ -207,14 +209,14 @@ static char *status_json(struct cp_ctl *ctl, uint64_t now, size_t *len)
 							    (d - now) / 1000000000u));
 	}
 	json_t *o = json_pack(
-	    "{s:I,s:o,s:b,s:o,s:o,s:I,s:o,s:o}", "policy_generation",
+	    "{s:I,s:o,s:b,s:o,s:o,s:I,s:o,s:b,s:o}", "policy_generation",
 	    (json_int_t)(ctl->pol ? ctl->pol->gen : 0), "policy",
 	    cp_json_text(ctl->pol ? ctl->pol->src->file : NULL), "shutoff", ctl->shutoff, "uplink",
 	    cp_json_text(ctl->uplink != CP_NO_PORT ? dp->ports[ctl->uplink].name : NULL),
 	    "uplink_forced",
 	    cp_json_text(ctl->forced_uplink >= 0 ? dp->ports[ctl->forced_uplink].name : NULL),
-	    "workers", (json_int_t)dp->n_workers, "swap_us", cp_json_tenths(swap_us), "grants",
-	    grants);
+	    "workers", (json_int_t)dp->n_workers, "swap_us", cp_json_tenths(swap_us), "trace_open",
+	    dp->trace.on != 0, "grants", grants);
 	return cp_json_dump(o, len);
 }
 
@@ -282,6 +284,24 @@ void cp_ctl_server_handle(struct cp_ctl *ctl, const struct cp_msg *m, uint64_t n
 		}
 		uint32_t g = ctl->pol ? ctl->pol->gen : 0;
 		reply_ok(out, m, json, len, &g);
+		free(json);
+		break;
+	}
+	case CP_MSG_TRACE: {
+		struct timespec ts;
+		size_t len = 0;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		uint64_t wall = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+		/* The clock now, not the loop's: the records may be younger than its turn. */
+		uint64_t t = ctl->dp->tsc_hz != 0 ? cp_clock_ns(ctl->dp) : now;
+		char *json = cp_trace_poll(ctl, &r.u.trace, t, wall, &len, err, sizeof(err));
+		if (json == NULL) {
+			rc = -1;
+			if (err[0] == '\0')
+				snprintf(err, sizeof(err), "out of memory");
+			break;
+		}
+		reply_ok(out, m, json, len, NULL);
 		free(json);
 		break;
 	}
@@ -374,6 +394,7 @@ void cp_ctl_server_poll(struct cp_ctl_server *s, struct cp_ctl *ctl, int timeout
 {
 	struct pollfd p[CP_CTL_SERVER_CONNS + 1];
 	unsigned idx[CP_CTL_SERVER_CONNS + 1], n = 0;
+	cp_trace_tick(ctl->dp, now); /* a trace nobody asks for closes */
 	p[n].fd = s->listen_fd;
 	p[n].events = POLLIN;
 	idx[n++] = UINT32_MAX;

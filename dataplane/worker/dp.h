@@ -11,6 +11,7 @@
 #include "counters.h"
 #include "flow.h"
 #include "inspect.h"
+#include "trace.h"
 #include "view.h"
 
 #define CP_BURST       32
@@ -66,6 +67,7 @@ struct cp_worker {
 	unsigned id;
 	unsigned loops;
 	uint64_t last_now;		 /* latest time seen (virtual in replay) */
+	struct cp_trace_w tr;		 /* live: chokectl trace's records */
 	struct {			 /* replay only */
 		struct rte_ring *record; /* every packet and injected frame goes here */
 		uint64_t flushed;	 /* dp->rp.flush_n last honoured */
@@ -87,10 +89,11 @@ struct cp_dp {
 	bool replay;	   /* virtual time from the rx timestamp; results to worker->rp.record */
 	uint32_t insp_ctx; /* flows under inspection at once, per worker (cp_worker_init) */
 	uint64_t tsc_hz;
-	uint64_t ns_mult;	  /* (1e9 << 32) / tsc_hz, set by cp_dp_clock_init */
-	struct {		  /* replay only */
-		uint64_t flush_n; /* held fragments up to this input position are given up */
-		int meta_off;	  /* struct cp_meta dynfield offset */
+	uint64_t ns_mult;	   /* (1e9 << 32) / tsc_hz, set by cp_dp_clock_init */
+	struct cp_trace_ctl trace; /* the open trace, if any (ctl/trace_out.h) */
+	struct {		   /* replay only */
+		uint64_t flush_n;  /* held fragments up to this input position are given up */
+		int meta_off;	   /* struct cp_meta dynfield offset */
 	} rp;
 };
 

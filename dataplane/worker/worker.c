@@ -17,6 +17,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -79,6 +80,8 @@ struct burst {
 	uint64_t now;	   /* live: the burst's clock; replay: 0 (each packet has its own) */
 	/* What the act stage reads of the view, taken once per burst. */
 	bool monitor;
+	bool trace;	    /* a trace is open: decisions are sampled (trace.h) */
+	uint32_t gen;	    /* the policy's generation, 0 without one */
 	uint64_t *rule_ctr; /* this worker's rule counters, NULL without a policy */
 	struct txq *q;
 };
@@ -515,6 +518,8 @@ static void burst_init(struct burst *b, struct cp_worker *wk, const struct cp_vi
 	b->out_port = dp->ports[in_port].role == CP_ROLE_INSIDE ? v->uplink : 0; /* port_out */
 	b->now = now;
 	b->monitor = v->pol != NULL && v->pol->src->settings.monitor;
+	b->trace = dp->trace.on;
+	b->gen = v->pol != NULL ? v->pol->gen : 0;
 	b->rule_ctr = v->pol != NULL ? cp_rt_rule_ctr(v->pol, wk->id) : NULL;
 	b->q = q;
 	q->nrec = 0;
@@ -604,6 +609,34 @@ static void act_record(struct burst *b, struct rte_mbuf *m, const struct cp_deci
 	record(wk, b->q, m);
 }
 
+/* An open trace: the decision into the worker's records when it passes the filter. */
+static void trace_put(struct burst *b, unsigned in_port, const struct cp_decision *d,
+		      const struct pkt *k)
+{
+	struct cp_trace_w *w = &b->wk->tr;
+	if (!cp_trace_wants(&b->dp->trace, d->verdict, d->reason, d->rule, b->gen))
+		return;
+	struct cp_trace_rec *r = &w->rec[w->n];
+	r->t_ns = k != NULL ? k->t : b->now;
+	r->rule = d->rule;
+	r->gen = (uint16_t)b->gen;
+	r->verdict = d->verdict;
+	r->reason = d->reason;
+	r->category = d->category;
+	r->in_port = (uint8_t)in_port;
+	r->l3 = CP_L3_NONE;
+	if (k != NULL && k->parse_rc == CP_R_NONE && k->p.l3 != CP_L3_NONE) {
+		memcpy(r->src, k->p.src, sizeof(r->src));
+		memcpy(r->dst, k->p.dst, sizeof(r->dst));
+		r->sport = k->p.sport;
+		r->dport = k->p.dport;
+		r->proto = k->p.proto;
+		r->l3 = k->p.l3;
+	}
+	if (++w->n == RTE_DIM(w->rec))
+		cp_trace_w_flush(w);
+}
+
 /* Count packet m (of in_port, decided d), then forward, drop or inject: live into the tx queues,
  * replay to the record ring. k (may be NULL) is the parsed packet the injects are built from. */
 static __rte_always_inline void act(struct burst *b, unsigned in_port, struct rte_mbuf *m,
@@ -630,6 +663,8 @@ static __rte_always_inline void act(struct burst *b, unsigned in_port, struct rt
 	if (unlikely(d->verdict == CP_V_REJECT) && !b->monitor && k != NULL && k->inject &&
 	    k->parse_rc == CP_R_NONE)
 		ninj = build_injects(b, k, in_port, out, inj, inj_port);
+	if (unlikely(b->trace))
+		trace_put(b, in_port, d, k);
 	if (replay) {
 		act_record(b, m, d, in_port, out, forward, inj, ninj);
 		return;
@@ -822,6 +857,8 @@ static __rte_always_inline void burst_run(struct cp_worker *wk, unsigned in_port
 		record_flush(wk, &q);
 	else
 		txq_flush_all(wk, &q);
+	if (unlikely(wk->tr.n > 0))
+		cp_trace_w_flush(&wk->tr);
 	STAGE(wk, CP_ST_TX);
 }
 
@@ -871,6 +908,12 @@ int cp_worker_init(struct cp_worker *wk, struct cp_dp *dp, unsigned id, uint32_t
 	}
 	wk->ft.on_remove = on_flow_removed;
 	wk->ft.on_remove_arg = wk;
+	snprintf(name, sizeof(name), "cp_trace_%u", id);
+	if (cp_trace_w_init(&wk->tr, name, SOCKET_ID_ANY) != 0) {
+		fprintf(stderr, "chokepoint: cannot create the trace ring of worker %u\n", id);
+		cp_worker_fini(wk);
+		return -1;
+	}
 	struct cp_reasm_cfg rc = {CP_WK_FRAG_DATAGRAMS, CP_WK_FRAG_HELD, CP_WK_FRAG_TIMEOUT};
 	snprintf(name, sizeof(name), "cp_frag_%u", id);
 	wk->held = calloc(CP_WK_FRAG_HELD_MAX, sizeof(*wk->held));
@@ -889,6 +932,7 @@ void cp_worker_fini(struct cp_worker *wk)
 	cp_insp_pool_free(&wk->insp);
 	cp_reasm_free(wk->reasm);
 	wk->reasm = NULL;
+	cp_trace_w_free(&wk->tr);
 	free(wk->held);
 	wk->held = NULL;
 }
@@ -921,6 +965,8 @@ static void housekeeping(struct cp_worker *wk)
 		burst_init(&b, wk, v, 0, now, &q);
 		expire_fragments(&b, now, 0);
 		txq_flush_all(wk, &q); /* monitor mode forwards them */
+		if (wk->tr.n > 0)
+			cp_trace_w_flush(&wk->tr);
 	}
 }
 

@@ -64,12 +64,8 @@ else
 	lt_fail dumpcap-sees-replies "$got echo replies in the capture"
 fi
 # The dataplane forwarded all along: replies came back while it was captured.
-lt_wait_for 15 grep -q "received" "$LT_DIR/ping.log"
-recv=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$LT_DIR/ping.log")
-if [ "${recv:-0}" -ge 30 ]; then
-	lt_pass forwarding-unaffected "$recv of 60 pings answered"
-else
-	lt_fail forwarding-unaffected "${recv:-0} of 60 pings answered"
-fi
+recv=$(lt_pings_answered ping.log 15)
+[ "$recv" -ge 30 ] && lt_pass forwarding-unaffected "$recv of 60 pings answered" ||
+	lt_fail forwarding-unaffected "$recv of 60 pings answered"
 lt_cp_stop >/dev/null || lt_fail clean-exit "chokepoint exit status $?"
 lt_summary

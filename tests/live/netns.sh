@@ -38,6 +38,8 @@
 #                             "running with" on its stdout. Output: $LT_DIR/cp.out, cp.err.
 #   lt_cp_stop                SIGINT, bounded wait (then SIGKILL); the counters JSON it prints
 #                             goes to $LT_DIR/counters.json. Returns chokepoint's exit status.
+#   lt_pings_answered LOG SECS  wait (bounded) for ping's summary in $LT_DIR/LOG; print how many
+#                             echo requests were answered (0 when none or no summary).
 #   lt_counter PATH           print one value of counters.json, PATH like "packets_total.pass"
 #                             (0 when missing).
 #   lt_pass CHECK [DETAIL] / lt_fail CHECK WHY
@@ -305,6 +307,13 @@ lt_cp_stop() {
 	# The counters are the JSON object that starts at the first line "{".
 	sed -n '/^{$/,$p' "$LT_DIR/cp.out" >"$LT_DIR/counters.json"
 	return $rc
+}
+
+lt_pings_answered() {
+	lt_wait_for "$2" grep -q "received" "$LT_DIR/$1"
+	local n
+	n=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$LT_DIR/$1" 2>/dev/null)
+	echo "${n:-0}"
 }
 
 lt_counter() {

@@ -93,10 +93,12 @@ static void test_names(void **state)
 	assert_string_equal(cp_msg_type_name(CP_MSG_GRANTS_SET), "GRANTS_SET");
 	assert_string_equal(cp_msg_type_name(CP_MSG_GRANT | CP_MSG_REPLY), "GRANT reply");
 	assert_string_equal(cp_msg_type_name(CP_MSG_ERROR), "ERROR");
-	assert_string_equal(cp_msg_type_name(12), "unknown");
+	assert_string_equal(cp_msg_type_name(CP_MSG_TRACE), "TRACE");
+	assert_string_equal(cp_msg_type_name(13), "unknown");
 	assert_string_equal(cp_msg_type_name(0x8000), "unknown");
 	assert_string_equal(cp_tag_name(CP_TAG_PREFIX), "PREFIX");
 	assert_string_equal(cp_tag_name(CP_TAG_GRANT_ENTRY), "GRANT_ENTRY");
+	assert_string_equal(cp_tag_name(CP_TAG_REASON), "REASON");
 	assert_string_equal(cp_tag_name(0), "unknown");
 	assert_string_equal(cp_tag_name(CP_TAG_LAST + 1), "unknown");
 }
@@ -180,6 +182,9 @@ static const struct cp_req req_cases[] = {
 		      .n = ARRAY_LEN(entries),
 		      .now_ns = 77,
 		      .has_now = true}},
+    {.type = CP_MSG_TRACE},
+    {.type = CP_MSG_TRACE, .u.trace = {.rule = "web", .verdict = "drop", .reason = "malformed"}},
+    {.type = CP_MSG_TRACE, .u.trace = {.reason = "default-deny"}},
 };
 
 static void assert_prefix_equal(const struct cp_prefix *a, const struct cp_prefix *b)
@@ -241,6 +246,11 @@ static void assert_req_equal(const struct cp_req *a, const struct cp_req *b)
 		break;
 	case CP_MSG_GRANTS_SET:
 		assert_grants_set_equal(&a->u.grants_set, &b->u.grants_set);
+		break;
+	case CP_MSG_TRACE:
+		assert_string_equal(a->u.trace.rule, b->u.trace.rule);
+		assert_string_equal(a->u.trace.verdict, b->u.trace.verdict);
+		assert_string_equal(a->u.trace.reason, b->u.trace.reason);
 		break;
 	default:
 		break;
@@ -424,10 +434,10 @@ static const struct hdr_case hdr_cases[] = {
     {CP_MSG_MAGIC, 2, CP_MSG_HELLO, 0, "version 2"},
     {CP_MSG_MAGIC, 0x0100, CP_MSG_HELLO, 0, "version 256"},
     {CP_MSG_MAGIC, 1, 0, 0, "unknown message type 0x0000"},
-    {CP_MSG_MAGIC, 1, CP_MSG_REQ_LAST + 1, 0, "unknown message type 0x000c"},
+    {CP_MSG_MAGIC, 1, CP_MSG_REQ_LAST + 1, 0, "unknown message type 0x000d"},
     {CP_MSG_MAGIC, 1, 0x7fff, 0, "unknown message type"},
     {CP_MSG_MAGIC, 1, 0x8000, 0, "unknown message type 0x8000"},
-    {CP_MSG_MAGIC, 1, 0x800c, 0, "unknown message type 0x800c"},
+    {CP_MSG_MAGIC, 1, 0x800d, 0, "unknown message type 0x800d"},
     {CP_MSG_MAGIC, 1, 0xfffe, 0, "unknown message type 0xfffe"},
     {CP_MSG_MAGIC, 1, CP_MSG_HELLO, CP_MSG_MAX_PAYLOAD + 1, "exceeds the maximum"},
     {CP_MSG_MAGIC, 1, CP_MSG_HELLO, 1u << 30, "payload length 1073741824 exceeds"},
@@ -779,6 +789,21 @@ static void b_dup_now(struct raw *r)
 	raw_u64(r, CP_TAG_NOW_NS, 5);
 	raw_u64(r, CP_TAG_NOW_NS, 6);
 }
+static void b_dup_rule(struct raw *r)
+{
+	raw_tlv(r, CP_TAG_RULE, "web", 3);
+	raw_tlv(r, CP_TAG_RULE, "dns", 3);
+}
+static void b_rule64(struct raw *r)
+{
+	char n[64];
+	memset(n, 'r', sizeof(n));
+	raw_tlv(r, CP_TAG_RULE, n, sizeof(n));
+}
+static void b_verdict_empty(struct raw *r)
+{
+	raw_tlv(r, CP_TAG_VERDICT, "", 0);
+}
 static void b_dup_hs(struct raw *r)
 {
 	raw_tlv(r, CP_TAG_POLICY_TEXT, "x", 1);
@@ -865,6 +890,9 @@ static const struct bad_case bad_cases[] = {
     {"dup PREFIX", CP_MSG_GRANT, b_dup_prefix, AT_DECODE, "duplicate PREFIX"},
     {"dup FOR_NS", CP_MSG_GRANT, b_dup_for, AT_DECODE, "duplicate FOR_NS"},
     {"dup NOW_NS", CP_MSG_GRANTS_SET, b_dup_now, AT_DECODE, "duplicate NOW_NS"},
+    {"dup RULE", CP_MSG_TRACE, b_dup_rule, AT_DECODE, "duplicate RULE"},
+    {"RULE 64", CP_MSG_TRACE, b_rule64, AT_PARSE, "RULE: length 64 outside 1..63"},
+    {"VERDICT empty", CP_MSG_TRACE, b_verdict_empty, AT_PARSE, "VERDICT: length 0 outside"},
     {"dup PREFIX renew", CP_MSG_RENEW, b_dup_prefix, AT_DECODE, "duplicate PREFIX"},
     {"dup HS_DB field", CP_MSG_INSTALL_POLICY, b_dup_hs, AT_DECODE, "duplicate HS_DB for field 2"},
     {"dup POLICY_TEXT", CP_MSG_INSTALL_POLICY, b_dup_text, AT_DECODE, "duplicate POLICY_TEXT"},
@@ -1053,7 +1081,7 @@ static void test_encoder_refusals(void **state)
 	assert_int_equal(cp_msg_end(&b), -1);
 	assert_non_null(strstr(b.why, "no message begun"));
 	assert_int_equal(cp_msg_begin(&b, 0, 1), -1);
-	assert_int_equal(cp_msg_begin(&b, 0x800c, 1), -1);
+	assert_int_equal(cp_msg_begin(&b, 0x800d, 1), -1);
 	assert_int_equal(cp_msg_end(&b), -1);
 
 	/* Each refusal: -1, the buffer failed with a reason, later puts and end fail too. */

@@ -21,6 +21,7 @@
 #include "hs_patterns.h"
 #include "ctl_server.h"
 #include "ctl_sock.h"
+#include "trace_out.h"
 
 #define S 1000000000ull
 
@@ -300,12 +301,152 @@ static void test_stalled_peer(void **state)
 	rmdir(path);
 }
 
+/* ---- chokectl trace: open, drain, filter, lease ---- */
+
+static uint16_t trace(const char *rule, const char *verdict, const char *reason, char *t,
+		      size_t len)
+{
+	struct cp_msg_buf b = CP_MSG_BUF_INIT;
+	cp_msg_begin(&b, CP_MSG_TRACE, 30);
+	if (rule != NULL)
+		cp_msg_put_str(&b, CP_TAG_RULE, rule);
+	if (verdict != NULL)
+		cp_msg_put_str(&b, CP_TAG_VERDICT, verdict);
+	if (reason != NULL)
+		cp_msg_put_str(&b, CP_TAG_REASON, reason);
+	return run(&b, t, len, NULL);
+}
+
+/* What a worker writes for a decision: 192.0.2.1:40000 -> 198.51.100.7:443 over TCP. */
+static void put(uint16_t rule, uint8_t verdict, uint8_t reason, uint32_t gen)
+{
+	struct cp_trace_w *w = &dp.workers[0].tr;
+	struct cp_trace_rec *r = &w->rec[w->n++];
+	memset(r, 0, sizeof(*r));
+	r->t_ns = cp_clock_ns(&dp);
+	memcpy(r->src, (uint8_t[]){192, 0, 2, 1}, 4);
+	memcpy(r->dst, (uint8_t[]){198, 51, 100, 7}, 4);
+	r->sport = 40000;
+	r->dport = 443;
+	r->l3 = CP_L3_IPV4;
+	r->proto = 6;
+	r->rule = rule;
+	r->gen = (uint16_t)gen;
+	r->verdict = verdict;
+	r->reason = reason;
+	r->category = CP_NO_CAT;
+	r->in_port = 1;
+	if (w->n == RTE_DIM(w->rec))
+		cp_trace_w_flush(w);
+}
+
+static unsigned count_of(const char *t, const char *needle)
+{
+	unsigned n = 0;
+	for (const char *p = strstr(t, needle); p != NULL; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+static void test_trace(void **state)
+{
+	(void)state;
+	static char t[1 << 20];
+	uint32_t gen;
+	assert_int_equal(install(good, t, sizeof(t), &gen), CP_MSG_INSTALL_POLICY | CP_MSG_REPLY);
+	assert_int_equal(cp_trace_w_init(&dp.workers[0].tr, "test_trace", SOCKET_ID_ANY), 0);
+
+	/* Bad filters: refused with one line, nothing opened. */
+	assert_int_equal(trace(NULL, "maybe", NULL, t, sizeof(t)), CP_MSG_ERROR);
+	assert_non_null(strstr(t, "unknown verdict \"maybe\""));
+	assert_int_equal(trace(NULL, NULL, "sunspots", t, sizeof(t)), CP_MSG_ERROR);
+	assert_non_null(strstr(t, "unknown reason"));
+	assert_int_equal(trace("nosuch", NULL, NULL, t, sizeof(t)), CP_MSG_ERROR);
+	assert_string_equal(t, "no rule \"nosuch\" in the running policy");
+	assert_int_equal(dp.trace.on, 0);
+
+	/* Records of an earlier trace are not this one's: a trace opens clean. */
+	put(0, CP_V_PASS, CP_R_RULE, gen);
+	cp_trace_w_flush(&dp.workers[0].tr);
+	assert_int_equal(trace(NULL, NULL, NULL, t, sizeof(t)), CP_MSG_TRACE | CP_MSG_REPLY);
+	assert_string_equal(t, "{\"samples\": [], \"lost\": 0}");
+	assert_int_equal(dp.trace.on, 1);
+
+	/* Open: every decision, with its names and 5-tuple. */
+	put(0, CP_V_PASS, CP_R_RULE, gen);
+	put(CP_NO_RULE, CP_V_DROP, CP_R_DEFAULT_DENY, gen);
+	put(CP_NO_RULE, CP_V_DROP, CP_R_MAL_TCP, gen);
+	cp_trace_w_flush(&dp.workers[0].tr);
+	assert_int_equal(trace(NULL, NULL, NULL, t, sizeof(t)), CP_MSG_TRACE | CP_MSG_REPLY);
+	print_message("trace: %s\n", t);
+	assert_int_equal(count_of(t, "\"time\": \"20"), 3);
+	assert_non_null(strstr(t, "\"port\": \"fiber\", \"proto\": \"tcp\", \"src\": "
+				  "\"192.0.2.1\", \"sport\": 40000, \"dst\": \"198.51.100.7\", "
+				  "\"dport\": 443, \"verdict\": \"pass\", \"rule\": \"web\", "
+				  "\"category\": null, \"reason\": null}"));
+	assert_non_null(strstr(t, "\"verdict\": \"drop\", \"rule\": null, \"category\": null, "
+				  "\"reason\": \"default-deny\"}"));
+	assert_non_null(strstr(t, "\"reason\": \"malformed\", \"detail\": \"malformed-tcp\"}"));
+	assert_non_null(strstr(t, "\"lost\": 0}"));
+
+	/* Filters hold on what the rings held (records written while the filter changed). */
+	put(0, CP_V_PASS, CP_R_RULE, gen);
+	put(CP_NO_RULE, CP_V_DROP, CP_R_DEFAULT_DENY, gen);
+	cp_trace_w_flush(&dp.workers[0].tr);
+	assert_int_equal(trace(NULL, "drop", NULL, t, sizeof(t)), CP_MSG_TRACE | CP_MSG_REPLY);
+	assert_int_equal(count_of(t, "\"time\""), 1);
+	assert_non_null(strstr(t, "default-deny"));
+	assert_int_equal(dp.trace.verdicts, 1u << CP_V_DROP);
+	put(0, CP_V_PASS, CP_R_RULE, gen);
+	put(1, CP_V_DROP, CP_R_RULE, gen);
+	put(CP_NO_RULE, CP_V_DROP, CP_R_DEFAULT_DENY, gen);
+	cp_trace_w_flush(&dp.workers[0].tr);
+	assert_int_equal(trace("deny", NULL, NULL, t, sizeof(t)), CP_MSG_TRACE | CP_MSG_REPLY);
+	assert_int_equal(count_of(t, "\"time\""), 1);
+	assert_non_null(strstr(t, "\"rule\": \"deny\""));
+	assert_int_equal(dp.trace.rule, 1);
+	put(CP_NO_RULE, CP_V_DROP, CP_R_DEFAULT_DENY, gen);
+	put(CP_NO_RULE, CP_V_DROP, CP_R_MAL_UDP, gen);
+	cp_trace_w_flush(&dp.workers[0].tr);
+	assert_int_equal(trace(NULL, NULL, "malformed", t, sizeof(t)), CP_MSG_TRACE | CP_MSG_REPLY);
+	assert_int_equal(count_of(t, "\"time\""), 1);
+	assert_non_null(strstr(t, "malformed-udp"));
+
+	/* A rule index of another policy generation names nothing: left out. */
+	put(0, CP_V_PASS, CP_R_RULE, gen + 1);
+	put(0, CP_V_PASS, CP_R_RULE, gen);
+	cp_trace_w_flush(&dp.workers[0].tr);
+	assert_int_equal(trace(NULL, NULL, NULL, t, sizeof(t)), CP_MSG_TRACE | CP_MSG_REPLY);
+	assert_int_equal(count_of(t, "\"time\""), 1);
+
+	/* A full ring: the rest is counted lost, once. */
+	for (unsigned i = 0; i < CP_TRACE_RING + 5; i++)
+		put(CP_NO_RULE, CP_V_DROP, CP_R_DEFAULT_DENY, gen);
+	cp_trace_w_flush(&dp.workers[0].tr);
+	assert_int_equal(trace(NULL, NULL, NULL, t, sizeof(t)), CP_MSG_TRACE | CP_MSG_REPLY);
+	assert_int_equal(count_of(t, "\"time\""), CP_TRACE_RING);
+	assert_non_null(strstr(t, "\"lost\": 5}"));
+	assert_int_equal(trace(NULL, NULL, NULL, t, sizeof(t)), CP_MSG_TRACE | CP_MSG_REPLY);
+	assert_string_equal(t, "{\"samples\": [], \"lost\": 0}");
+
+	/* The lease: without a request the trace closes; the status says so. */
+	cp_trace_tick(&dp, cp_clock_ns(&dp) + CP_TRACE_LEASE_NS / 2);
+	assert_int_equal(dp.trace.on, 1);
+	cp_trace_tick(&dp, cp_clock_ns(&dp) + CP_TRACE_LEASE_NS + 1);
+	assert_int_equal(dp.trace.on, 0);
+	struct cp_msg_buf b = CP_MSG_BUF_INIT;
+	cp_msg_begin(&b, CP_MSG_STATUS, 31);
+	run(&b, t, sizeof(t), NULL);
+	assert_non_null(strstr(t, "\"trace_open\": false"));
+	cp_trace_w_free(&dp.workers[0].tr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_install),	     cmocka_unit_test(test_install_hs),
 	    cmocka_unit_test(test_grants_and_state), cmocka_unit_test(test_grants_set),
-	    cmocka_unit_test(test_stalled_peer),
+	    cmocka_unit_test(test_stalled_peer),     cmocka_unit_test(test_trace),
 	};
 	return cmocka_run_group_tests(tests, setup, cp_test_eal_teardown);
 }
